@@ -1,0 +1,53 @@
+/**
+ * The one database factory. `DATABASE_URL` set: postgres.js on a real PostgreSQL. Unset: embedded
+ * PGlite (WASM PostgreSQL) in a data directory, so a new user needs no server. Everything above
+ * this file sees the same drizzle `PgDatabase` type and the same SQL.
+ */
+import { mkdirSync } from "node:fs";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  /** `postgres` for a real server, `pglite` for the embedded one. */
+  kind: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; when absent, PGlite is used. */
+  url?: string | undefined;
+  /** Where PGlite keeps its files; `undefined` keeps it in memory (tests). */
+  pgliteDataDir?: string | undefined;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.url) {
+    const { default: postgres } = await import("postgres");
+    const { drizzle } = await import("drizzle-orm/postgres-js");
+    const sql = postgres(options.url, {
+      max: options.maxConnections ?? 10,
+      // PostgreSQL's NOTICEs ("relation already exists, skipping") are not errors of ours.
+      onnotice: () => {},
+    });
+    return {
+      db: drizzle(sql, { schema }) as unknown as Database,
+      kind: "postgres",
+      close: () => sql.end({ timeout: 5 }),
+    };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  if (options.pgliteDataDir) mkdirSync(options.pgliteDataDir, { recursive: true });
+  const client = await PGlite.create(options.pgliteDataDir);
+  return {
+    db: drizzle(client, { schema }) as unknown as Database,
+    kind: "pglite",
+    close: () => client.close(),
+  };
+}

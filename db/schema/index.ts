@@ -1,0 +1,1 @@
+export { account, session, user, verification } from "./auth";

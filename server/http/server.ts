@@ -1,0 +1,115 @@
+/**
+ * One HTTP server: /api/auth/* (Better Auth), /api/trpc/* (tRPC), /healthz, and the built SPA.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
+import { toNodeHandler } from "better-auth/node";
+import { sql } from "drizzle-orm";
+import { CLIENT_IP_HEADER } from "../auth";
+import { appRouter } from "../routers";
+import { type AppDependencies, createContext } from "../trpc/context";
+import { applyCors, refuseUnsafeRequest, sendJson, sendRefusal } from "./request-guard";
+import { createStaticHandler } from "./static-files";
+
+/** Better Auth endpoints the product uses; the rest (token-returning list-sessions, revoke by token, ...) stay closed. */
+const EXPOSED_AUTH_PATHS = new Set([
+  "/api/auth/sign-up/email",
+  "/api/auth/sign-in/email",
+  "/api/auth/sign-out",
+  "/api/auth/get-session",
+  "/api/auth/ok",
+  "/api/auth/error",
+]);
+
+/** tRPC bodies larger than this are refused with 413. */
+export const MAX_BODY_BYTES = 1_000_000;
+
+export interface HttpServerOptions {
+  /** The built SPA (vite build output). */
+  staticDir: string;
+  /** Called with errors that reached the top (a bug or the database); the client gets a 500 without details. */
+  onError?: (error: unknown) => void;
+}
+
+/** The whole app as a node:http request listener. */
+export function createRequestHandler(deps: AppDependencies, options: HttpServerOptions) {
+  const allowedOrigins = new Set(deps.config.trustedOrigins);
+  const authHandler = toNodeHandler(deps.auth);
+  const serveStatic = createStaticHandler(options.staticDir);
+  const reportError = options.onError ?? ((error) => console.error(error));
+
+  async function handleTrpc(req: IncomingMessage, res: ServerResponse, pathname: string) {
+    const resHeaders = new Headers();
+    await nodeHTTPRequestHandler({
+      req,
+      res,
+      path: pathname.slice("/api/trpc/".length),
+      router: appRouter,
+      maxBodySize: MAX_BODY_BYTES,
+      createContext: () => createContext({ deps, headers: toHeaders(req), resHeaders }),
+      // Cookies set by procedures (refresh, sign-out, re-authentication) reach the browser here.
+      responseMeta: () => ({ headers: resHeaders }),
+      onError: ({ error }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") reportError(error);
+      },
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    setClientIp(req, deps.config.trustProxy);
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+
+    if (pathname === "/healthz") {
+      const healthy = await deps.db.execute(sql`select 1`).then(
+        () => true,
+        () => false,
+      );
+      sendJson(res, healthy ? 200 : 503, { ok: healthy, database: healthy ? "up" : "down" });
+      return;
+    }
+    if (pathname.startsWith("/api/")) {
+      if (applyCors(req, res, allowedOrigins)) return;
+      if (pathname.startsWith("/api/trpc/")) {
+        const refusal = refuseUnsafeRequest(req, allowedOrigins);
+        if (refusal) return sendRefusal(res, refusal);
+        return handleTrpc(req, res, pathname);
+      }
+      // Better Auth checks Origin on its own cookie-bearing POSTs (MISSING_OR_NULL_ORIGIN / INVALID_ORIGIN).
+      if (EXPOSED_AUTH_PATHS.has(pathname)) return authHandler(req, res);
+      return sendJson(res, 404, { error: { message: `No API route ${pathname}` } });
+    }
+    return serveStatic(req, res);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      reportError(error);
+      if (!res.headersSent) sendJson(res, 500, { error: { message: "Internal server error" } });
+      else res.destroy();
+    });
+  };
+}
+
+export function createHttpServer(deps: AppDependencies, options: HttpServerOptions) {
+  return createServer(createRequestHandler(deps, options));
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
+}
+
+/**
+ * Better Auth records the client IP from CLIENT_IP_HEADER; whatever the client sent in it is
+ * replaced by the socket's address, or by the last X-Forwarded-For hop when behind our own proxy.
+ */
+function setClientIp(req: IncomingMessage, trustProxy: boolean) {
+  const forwarded = req.headers["x-forwarded-for"];
+  const lastHop = typeof forwarded === "string" ? forwarded.split(",").at(-1)?.trim() : undefined;
+  const ip = (trustProxy && lastHop) || req.socket.remoteAddress || "";
+  req.headers[CLIENT_IP_HEADER] = ip.replace(/^::ffff:/, "");
+}

@@ -1,0 +1,11 @@
+import { router } from "../trpc/init";
+import { accountRouter } from "./account";
+import { sessionRouter } from "./session";
+
+export const appRouter = router({
+  session: sessionRouter,
+  account: accountRouter,
+});
+
+/** The only thing the client imports from the server, as a type. */
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,26 @@
+import { and, eq, gt } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { session } from "../../db/schema";
+
+/**
+ * Answers "is this session still alive?" for the cookie-cache fast path. Better Auth's signed
+ * session_data cookie alone keeps a revoked session usable until the cache expires (upstream
+ * issue 6893); every cache hit is confirmed here instead. Today: one primary-key lookup. This is
+ * the seam where an in-process cache with cross-instance invalidation plugs in.
+ */
+export interface SessionLiveness {
+  isLive(sessionId: string): Promise<boolean>;
+}
+
+export function createDatabaseLiveness(db: Database): SessionLiveness {
+  return {
+    async isLive(sessionId) {
+      const rows = await db
+        .select({ id: session.id })
+        .from(session)
+        .where(and(eq(session.id, sessionId), gt(session.expiresAt, new Date())))
+        .limit(1);
+      return rows.length > 0;
+    },
+  };
+}

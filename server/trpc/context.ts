@@ -1,0 +1,51 @@
+/**
+ * The tRPC context: a pure `createContextInner` (tests build it directly) and `createContext`,
+ * which resolves the session from request headers. Response cookies (sliding refresh, sign-out,
+ * re-authentication) are collected in `resHeaders` and written by the HTTP adapter.
+ */
+import type { Database } from "../../db/client";
+import type { Auth, AuthSession } from "../auth";
+import type { Config } from "../env";
+import type { ActivityRecorder } from "../sessions/activity";
+import { forwardSetCookies } from "../sessions/cookies";
+
+export interface AppDependencies {
+  db: Database;
+  auth: Auth;
+  config: Config;
+  activity: ActivityRecorder;
+}
+
+export interface ContextInnerOptions {
+  deps: AppDependencies;
+  /** The request's headers (cookies, origin, user agent, client IP). */
+  headers: Headers;
+  /** Where procedures put headers for the response, Set-Cookie above all. */
+  resHeaders: Headers;
+  auth: AuthSession | null;
+}
+
+export function createContextInner({ deps, headers, resHeaders, auth }: ContextInnerOptions) {
+  return {
+    db: deps.db,
+    auth: deps.auth,
+    config: deps.config,
+    headers,
+    resHeaders,
+    session: auth?.session ?? null,
+    user: auth?.user ?? null,
+  };
+}
+
+export type Context = ReturnType<typeof createContextInner>;
+
+/** Resolves the session through Better Auth (cookie cache confirmed by liveness, or database). */
+export async function createContext(options: Omit<ContextInnerOptions, "auth">): Promise<Context> {
+  const { deps, headers, resHeaders } = options;
+  const result = await deps.auth.api.getSession({ headers, returnHeaders: true });
+  // A sliding refresh or a cleared cookie arrives as Set-Cookie: the browser must receive it.
+  forwardSetCookies(result.headers, resHeaders);
+  const auth = result.response;
+  if (auth) await deps.activity.touch(auth.session);
+  return createContextInner({ ...options, auth });
+}

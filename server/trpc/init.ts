@@ -1,0 +1,67 @@
+/**
+ * The only initTRPC. Feature routers see the procedure builders exported here and nothing else.
+ */
+import { initTRPC } from "@trpc/server";
+import { and, eq, gt } from "drizzle-orm";
+import { ZodError, z } from "zod";
+import { session } from "../../db/schema";
+import { ErrorReason } from "../../shared/errors";
+import type { Context } from "./context";
+import { ReasonedError } from "./errors";
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    // Stack traces never leave the server, whatever NODE_ENV says; they are logged instead.
+    const { stack: _stack, ...data } = shape.data;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      ...shape,
+      message: internal ? "Internal server error" : shape.message,
+      data: {
+        ...data,
+        reason: error instanceof ReasonedError ? error.reason : null,
+        zodError:
+          error.code === "BAD_REQUEST" && error.cause instanceof ZodError
+            ? z.flattenError(error.cause)
+            : null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure;
+
+/** A live session is required; after it `ctx.session` and `ctx.user` are non-null. */
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.session || !ctx.user) {
+    throw new ReasonedError("UNAUTHORIZED", ErrorReason.SESSION_REQUIRED, "Sign in to continue");
+  }
+  return next({ ctx: { session: ctx.session, user: ctx.user } });
+});
+
+/**
+ * The session must have been authenticated (signed in or re-authenticated, both of which issue a
+ * new session) less than the fresh window ago. Read from the database, never the cookie cache.
+ */
+export const freshProcedure = protectedProcedure.use(async ({ ctx, next }) => {
+  const [row] = await ctx.db
+    .select({ createdAt: session.createdAt })
+    .from(session)
+    .where(and(eq(session.id, ctx.session.id), gt(session.expiresAt, new Date())))
+    .limit(1);
+  if (!row) {
+    throw new ReasonedError("UNAUTHORIZED", ErrorReason.SESSION_REQUIRED, "Sign in to continue");
+  }
+  const freshAgeMs = ctx.config.session.freshAgeSec * 1000;
+  if (Date.now() - row.createdAt.getTime() >= freshAgeMs) {
+    throw new ReasonedError(
+      "FORBIDDEN",
+      ErrorReason.SESSION_NOT_FRESH,
+      "Confirm your password to continue",
+    );
+  }
+  return next();
+});

@@ -1,0 +1,20 @@
+/**
+ * Machine-readable reasons carried in `error.data.reason` next to the tRPC code, so clients can
+ * switch on them. One map, shared by server and client.
+ */
+export const ErrorReason = {
+  /** No live session: signed out, expired, revoked or never signed in. Sign in again. */
+  SESSION_REQUIRED: "SESSION_REQUIRED",
+  /** The session is live but was authenticated longer ago than the fresh window. Re-authenticate. */
+  SESSION_NOT_FRESH: "SESSION_NOT_FRESH",
+  /** The password given to confirm an action is wrong. */
+  INVALID_PASSWORD: "INVALID_PASSWORD",
+  /** Another account already uses this email address. */
+  EMAIL_TAKEN: "EMAIL_TAKEN",
+  /** The new email is the one the account already has. */
+  EMAIL_UNCHANGED: "EMAIL_UNCHANGED",
+  /** A cookie-authenticated request came from an origin that is not allowed. */
+  ORIGIN_NOT_ALLOWED: "ORIGIN_NOT_ALLOWED",
+} as const;
+
+export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];

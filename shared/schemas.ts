@@ -1,0 +1,31 @@
+/** Input schemas shared by the SPA's forms and the server's procedures. */
+import { z } from "zod";
+
+/** Better Auth's own bounds for email + password accounts (server/auth.ts sets the same). */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`);
+
+/** A password presented to prove identity: only bounded, never judged for strength. */
+export const presentedPasswordSchema = z
+  .string()
+  .min(1, "Enter your password")
+  .max(PASSWORD_MAX_LENGTH);
+
+export const emailSchema = z.email("Enter a valid email address").max(254).trim().toLowerCase();
+
+export const sessionIdSchema = z.string().min(1).max(128);
+
+export const revokeSessionInput = z.object({ id: sessionIdSchema });
+export const reauthenticateInput = z.object({ password: presentedPasswordSchema });
+export const changePasswordInput = z.object({
+  currentPassword: presentedPasswordSchema,
+  newPassword: passwordSchema,
+  /** ASVS 7.4.3: ending the other sessions is the default after a password change. */
+  revokeOtherSessions: z.boolean().default(true),
+});
+export const changeEmailInput = z.object({ newEmail: emailSchema });

@@ -1,0 +1,173 @@
+import { eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { account, session, user } from "../../db/schema";
+import { ErrorReason } from "../../shared/errors";
+import { createTestApp, type TestApp } from "../support/app";
+import { type Credentials, Device, newCredentials, SAFARI_IPHONE } from "../support/device";
+import { databaseKinds } from "../support/environment";
+import { expectTrpcError } from "../support/errors";
+
+describe.each(databaseKinds)("account router on %s", (kind) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp(kind);
+  });
+  afterAll(() => app.close());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function userWithTwoDevices() {
+    const credentials = newCredentials();
+    const laptop = new Device(app.deps);
+    const { user: created } = await laptop.signUp(credentials);
+    const phone = new Device(app.deps, SAFARI_IPHONE);
+    await phone.signIn(credentials);
+    return { credentials, laptop, phone, userId: created.id };
+  }
+
+  async function canSignIn(credentials: Pick<Credentials, "email" | "password">) {
+    return new Device(app.deps).signIn(credentials).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  describe("changePassword", () => {
+    it("refuses a wrong current password and changes nothing", async () => {
+      const { credentials, laptop, phone } = await userWithTwoDevices();
+      await expectTrpcError(
+        laptop.call((c) =>
+          c.account.changePassword({ currentPassword: "not my password", newPassword: "brand new pass 1" }),
+        ),
+        "UNAUTHORIZED",
+        ErrorReason.INVALID_PASSWORD,
+      );
+      expect(await phone.call((c) => c.session.current())).not.toBeNull();
+      expect(await canSignIn(credentials)).toBe(true);
+    });
+
+    it("ends the other sessions by default and replaces this one with a new token", async () => {
+      const { credentials, laptop, phone } = await userWithTwoDevices();
+      const oldLaptopJar = laptop.jar.clone();
+      const oldToken = laptop.sessionToken();
+      const newPassword = "brand new pass 2";
+
+      expect(
+        await laptop.call((c) =>
+          c.account.changePassword({ currentPassword: credentials.password, newPassword }),
+        ),
+      ).toEqual({ otherSessionsEnded: true });
+
+      expect(await phone.call((c) => c.session.current())).toBeNull();
+      expect(laptop.sessionToken()).not.toBe(oldToken);
+      expect(await laptop.call((c) => c.session.list())).toHaveLength(1);
+      const replay = new Device(app.deps);
+      for (const name of oldLaptopJar.names()) replay.jar.set(name, oldLaptopJar.get(name) ?? "");
+      expect(await replay.call((c) => c.session.current())).toBeNull();
+
+      expect(await canSignIn(credentials)).toBe(false);
+      expect(await canSignIn({ email: credentials.email, password: newPassword })).toBe(true);
+    });
+
+    it("keeps the other sessions when asked to", async () => {
+      const { credentials, laptop, phone } = await userWithTwoDevices();
+      await laptop.call((c) =>
+        c.account.changePassword({
+          currentPassword: credentials.password,
+          newPassword: "brand new pass 3",
+          revokeOtherSessions: false,
+        }),
+      );
+      expect(await phone.call((c) => c.session.current())).not.toBeNull();
+    });
+
+    it("refuses a weak new password with the zod issues", async () => {
+      const { credentials, laptop } = await userWithTwoDevices();
+      const error = await expectTrpcError(
+        laptop.call((c) =>
+          c.account.changePassword({ currentPassword: credentials.password, newPassword: "short" }),
+        ),
+        "BAD_REQUEST",
+      );
+      expect(error.cause?.name).toBe("ZodError");
+      expect(await canSignIn(credentials)).toBe(true);
+    });
+
+    it("requires a fresh session", async () => {
+      const { credentials, laptop } = await userWithTwoDevices();
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      await expectTrpcError(
+        laptop.call((c) =>
+          c.account.changePassword({ currentPassword: credentials.password, newPassword: "brand new pass 4" }),
+        ),
+        "FORBIDDEN",
+        ErrorReason.SESSION_NOT_FRESH,
+      );
+      vi.useRealTimers();
+      expect(await canSignIn(credentials)).toBe(true);
+    });
+  });
+
+  describe("changeEmail", () => {
+    it("changes the address, shows it at once, and the new address signs in", async () => {
+      const { credentials, laptop } = await userWithTwoDevices();
+      const newEmail = `New-${credentials.email}`;
+      expect(await laptop.call((c) => c.account.changeEmail({ newEmail }))).toEqual({
+        email: newEmail.toLowerCase(),
+      });
+      const current = await laptop.call((c) => c.session.current());
+      expect(current?.user.email).toBe(newEmail.toLowerCase());
+      expect(current?.user.emailVerified).toBe(false);
+      expect(await canSignIn({ email: newEmail.toLowerCase(), password: credentials.password })).toBe(true);
+      expect(await canSignIn(credentials)).toBe(false);
+    });
+
+    it("refuses an address another account uses, and the same address", async () => {
+      const first = await userWithTwoDevices();
+      const second = await userWithTwoDevices();
+      await expectTrpcError(
+        second.laptop.call((c) => c.account.changeEmail({ newEmail: first.credentials.email })),
+        "CONFLICT",
+        ErrorReason.EMAIL_TAKEN,
+      );
+      await expectTrpcError(
+        second.laptop.call((c) => c.account.changeEmail({ newEmail: second.credentials.email })),
+        "BAD_REQUEST",
+        ErrorReason.EMAIL_UNCHANGED,
+      );
+      await expectTrpcError(
+        second.laptop.call((c) => c.account.changeEmail({ newEmail: "not an email" })),
+        "BAD_REQUEST",
+      );
+      const [row] = await app.database.db
+        .select({ email: user.email })
+        .from(user)
+        .where(eq(user.id, second.userId));
+      expect(row?.email).toBe(second.credentials.email);
+    });
+  });
+
+  describe("delete", () => {
+    it("deletes the user, ends every session everywhere and clears this device's cookies", async () => {
+      const { credentials, laptop, phone, userId } = await userWithTwoDevices();
+      expect(await laptop.call((c) => c.account.delete())).toEqual({ deleted: true });
+      expect(laptop.jar.names()).toEqual([]);
+      expect(await phone.call((c) => c.session.current())).toBeNull();
+      await expectTrpcError(phone.call((c) => c.session.list()), "UNAUTHORIZED");
+      const db = app.database.db;
+      expect(await db.select().from(user).where(eq(user.id, userId))).toHaveLength(0);
+      expect(await db.select().from(session).where(eq(session.userId, userId))).toHaveLength(0);
+      expect(await db.select().from(account).where(eq(account.userId, userId))).toHaveLength(0);
+      expect(await canSignIn(credentials)).toBe(false);
+    });
+
+    it("does not touch other users", async () => {
+      const doomed = await userWithTwoDevices();
+      const bystander = await userWithTwoDevices();
+      await doomed.laptop.call((c) => c.account.delete());
+      expect(await bystander.phone.call((c) => c.session.list())).toHaveLength(2);
+    });
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Real parts for tests: a real database, real Better Auth, the real router and the real HTTP
+ * handler. Nothing is mocked.
+ */
+import { createServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { DatabaseHandle } from "../../db/client";
+import { createAppDependencies } from "../../server/app";
+import { type Config, parseConfig } from "../../server/env";
+import { createRequestHandler } from "../../server/http/server";
+import type { AppDependencies } from "../../server/trpc/context";
+import { openTestDatabase } from "./database";
+import type { DatabaseKind } from "./environment";
+
+export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+/** Configuration as the server would parse it, with a fixed secret and overrides. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return parseConfig({
+    NODE_ENV: "test",
+    BETTER_AUTH_SECRET: TEST_SECRET,
+    DATA_DIR: "/tmp/sessions-test-unused",
+    ...env,
+  });
+}
+
+export interface TestApp {
+  database: DatabaseHandle;
+  deps: AppDependencies;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const database = await openTestDatabase(kind);
+  const deps = createAppDependencies(database, testConfig(env));
+  return { database, deps, close: () => database.close() };
+}
+
+export interface TestServer {
+  baseUrl: string;
+  deps: AppDependencies;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+/** The real request handler on a loopback port; BASE_URL is that port unless overridden. */
+export async function startTestServer(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  staticDir = fileURLToPath(new URL("../../dist/client", import.meta.url)),
+): Promise<TestServer> {
+  let handler: RequestListener = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://localhost:${port}`;
+  const database = await openTestDatabase(kind);
+  const deps = createAppDependencies(
+    database,
+    testConfig({ PORT: String(port), BASE_URL: baseUrl, ...env }),
+  );
+  handler = createRequestHandler(deps, { staticDir });
+  return {
+    baseUrl,
+    deps,
+    database,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import {
+  chromiumPath,
+  hasChromium,
+  requireBrowser,
+  requirePostgres,
+  testDatabaseUrl,
+} from "./environment";
+
+/** Says loudly what this run cannot cover, and refuses to skip what CI requires. */
+export default function setup() {
+  const problems: string[] = [];
+  if (!testDatabaseUrl) {
+    const line =
+      "TEST_DATABASE_URL is not set: database suites run on PGlite only, NOT on PostgreSQL.";
+    if (requirePostgres) problems.push(line);
+    else console.warn(`\n!!! SKIPPED: ${line}\n`);
+  }
+  if (!hasChromium) {
+    const line = `No Chromium at ${chromiumPath}: the browser (e2e) tests are SKIPPED.`;
+    if (requireBrowser) problems.push(line);
+    else console.warn(`\n!!! SKIPPED: ${line}\n`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`Required test dependencies are missing:\n${problems.join("\n")}`);
+  }
+}
