@@ -16,10 +16,12 @@ const EXPOSED_AUTH_PATHS = new Set([
   "/api/auth/sign-up/email",
   "/api/auth/sign-in/email",
   "/api/auth/sign-out",
-  "/api/auth/get-session",
   "/api/auth/ok",
   "/api/auth/error",
 ]);
+
+/** Answered here rather than by Better Auth, whose answer includes the raw session token. */
+const GET_SESSION_PATH = "/api/auth/get-session";
 
 /** tRPC bodies larger than this are refused with 413. */
 export const MAX_BODY_BYTES = 1_000_000;
@@ -55,6 +57,13 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
     });
   }
 
+  async function handleGetSession(req: IncomingMessage, res: ServerResponse) {
+    const result = await deps.auth.api.getSession({ headers: toHeaders(req), returnHeaders: true });
+    for (const cookie of result.headers.getSetCookie()) res.appendHeader("set-cookie", cookie);
+    const found = result.response;
+    sendJson(res, 200, found ? { session: withoutToken(found.session), user: found.user } : null);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     setClientIp(req, deps.config.trustProxy);
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
@@ -69,12 +78,12 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
     }
     if (pathname.startsWith("/api/")) {
       if (applyCors(req, res, allowedOrigins)) return;
-      if (pathname.startsWith("/api/trpc/")) {
-        const refusal = refuseUnsafeRequest(req, allowedOrigins);
-        if (refusal) return sendRefusal(res, refusal);
-        return handleTrpc(req, res, pathname);
-      }
-      // Better Auth checks Origin on its own cookie-bearing POSTs (MISSING_OR_NULL_ORIGIN / INVALID_ORIGIN).
+      // One CSRF rule for tRPC and Better Auth alike (Better Auth's own check let a foreign
+      // Origin sign a user out).
+      const refusal = refuseUnsafeRequest(req, allowedOrigins);
+      if (refusal) return sendRefusal(res, refusal);
+      if (pathname.startsWith("/api/trpc/")) return handleTrpc(req, res, pathname);
+      if (pathname === GET_SESSION_PATH) return handleGetSession(req, res);
       if (EXPOSED_AUTH_PATHS.has(pathname)) return authHandler(req, res);
       return sendJson(res, 404, { error: { message: `No API route ${pathname}` } });
     }
@@ -112,4 +121,9 @@ function setClientIp(req: IncomingMessage, trustProxy: boolean) {
   const lastHop = typeof forwarded === "string" ? forwarded.split(",").at(-1)?.trim() : undefined;
   const ip = (trustProxy && lastHop) || req.socket.remoteAddress || "";
   req.headers[CLIENT_IP_HEADER] = ip.replace(/^::ffff:/, "");
+}
+
+function withoutToken<T extends { token?: unknown }>(session: T): Omit<T, "token"> {
+  const { token: _token, ...rest } = session;
+  return rest;
 }

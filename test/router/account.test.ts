@@ -38,7 +38,10 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
       const { credentials, laptop, phone } = await userWithTwoDevices();
       await expectTrpcError(
         laptop.call((c) =>
-          c.account.changePassword({ currentPassword: "not my password", newPassword: "brand new pass 1" }),
+          c.account.changePassword({
+            currentPassword: "not my password",
+            newPassword: "brand new pass 1",
+          }),
         ),
         "UNAUTHORIZED",
         ErrorReason.INVALID_PASSWORD,
@@ -100,7 +103,10 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
       vi.setSystemTime(Date.now() + 11 * 60_000);
       await expectTrpcError(
         laptop.call((c) =>
-          c.account.changePassword({ currentPassword: credentials.password, newPassword: "brand new pass 4" }),
+          c.account.changePassword({
+            currentPassword: credentials.password,
+            newPassword: "brand new pass 4",
+          }),
         ),
         "FORBIDDEN",
         ErrorReason.SESSION_NOT_FRESH,
@@ -120,7 +126,9 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
       const current = await laptop.call((c) => c.session.current());
       expect(current?.user.email).toBe(newEmail.toLowerCase());
       expect(current?.user.emailVerified).toBe(false);
-      expect(await canSignIn({ email: newEmail.toLowerCase(), password: credentials.password })).toBe(true);
+      expect(
+        await canSignIn({ email: newEmail.toLowerCase(), password: credentials.password }),
+      ).toBe(true);
       expect(await canSignIn(credentials)).toBe(false);
     });
 
@@ -155,7 +163,10 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
       expect(await laptop.call((c) => c.account.delete())).toEqual({ deleted: true });
       expect(laptop.jar.names()).toEqual([]);
       expect(await phone.call((c) => c.session.current())).toBeNull();
-      await expectTrpcError(phone.call((c) => c.session.list()), "UNAUTHORIZED");
+      await expectTrpcError(
+        phone.call((c) => c.session.list()),
+        "UNAUTHORIZED",
+      );
       const db = app.database.db;
       expect(await db.select().from(user).where(eq(user.id, userId))).toHaveLength(0);
       expect(await db.select().from(session).where(eq(session.userId, userId))).toHaveLength(0);

@@ -80,14 +80,20 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
 
     // Same cookies as before (cache entry still signed and unexpired): refused.
     const staleJar = phone.jar.clone();
-    await expectTrpcError(phone.call((c) => c.session.list()), "UNAUTHORIZED");
+    await expectTrpcError(
+      phone.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+    );
     expect(await phone.call((c) => c.session.current())).toBeNull();
     // The server also told the phone to drop its cookies.
     expect(phone.jar.get("better-auth.session_token")).toBeUndefined();
     // Replaying the old cookies (an attacker who copied them) is refused too.
     const replay = new Device(app.deps);
     for (const name of staleJar.names()) replay.jar.set(name, staleJar.get(name) ?? "");
-    await expectTrpcError(replay.call((c) => c.session.list()), "UNAUTHORIZED");
+    await expectTrpcError(
+      replay.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+    );
     // The laptop is untouched.
     expect(await laptop.call((c) => c.session.list())).toHaveLength(1);
   });
@@ -104,7 +110,10 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
       );
       expect(error.message).toBe(`No session '${id}' for this user`);
     }
-    await expectTrpcError(laptop.call((c) => c.session.revoke({ id: "no-such-session" })), "NOT_FOUND");
+    await expectTrpcError(
+      laptop.call((c) => c.session.revoke({ id: "no-such-session" })),
+      "NOT_FOUND",
+    );
 
     expect(await victim.laptop.call((c) => c.session.list())).toHaveLength(2);
     expect(await victim.phone.call((c) => c.session.current())).not.toBeNull();
@@ -119,7 +128,10 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
       "BAD_REQUEST",
     );
     expect(error.cause?.name).toBe("ZodError");
-    await expectTrpcError(laptop.call((c) => c.session.revoke({ id: "x".repeat(129) })), "BAD_REQUEST");
+    await expectTrpcError(
+      laptop.call((c) => c.session.revoke({ id: "x".repeat(129) })),
+      "BAD_REQUEST",
+    );
     expect(await laptop.call((c) => c.session.list())).toHaveLength(2);
   });
 
@@ -140,7 +152,10 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
     const tablet = new Device(app.deps);
     await tablet.signIn(credentials);
 
-    expect(await laptop.call((c) => c.session.revokeOthers())).toEqual({ ended: 2, signedOut: false });
+    expect(await laptop.call((c) => c.session.revokeOthers())).toEqual({
+      ended: 2,
+      signedOut: false,
+    });
     expect(await phone.call((c) => c.session.current())).toBeNull();
     expect(await tablet.call((c) => c.session.current())).toBeNull();
     expect(await laptop.call((c) => c.session.list())).toHaveLength(1);
@@ -161,7 +176,10 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
     const thief = new Device(app.deps);
     for (const name of copied.names()) thief.jar.set(name, copied.get(name) ?? "");
     expect(await thief.call((c) => c.session.current())).toBeNull();
-    await expectTrpcError(thief.call((c) => c.session.list()), "UNAUTHORIZED");
+    await expectTrpcError(
+      thief.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+    );
   });
 
   it("signing in again from the same browser ends the browser's previous session (ASVS 7.2.4)", async () => {

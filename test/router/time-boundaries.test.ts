@@ -95,7 +95,10 @@ describe.each(databaseKinds)("session timing on %s", (kind) => {
     // The pre-re-authentication cookies (cache entry included) no longer work.
     const replay = new Device(app.deps);
     for (const name of before.names()) replay.jar.set(name, before.get(name) ?? "");
-    await expectTrpcError(replay.call((c) => c.session.list()), "UNAUTHORIZED");
+    await expectTrpcError(
+      replay.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+    );
   });
 
   it("an idle session is valid just before 7 days and refused just after", async () => {
@@ -105,7 +108,10 @@ describe.each(databaseKinds)("session timing on %s", (kind) => {
     expect(await early.device.call((c) => c.session.current())).not.toBeNull();
     vi.setSystemTime(T0 + 7 * DAY + 1);
     expect(await late.device.call((c) => c.session.current())).toBeNull();
-    await expectTrpcError(late.device.call((c) => c.session.list()), "UNAUTHORIZED");
+    await expectTrpcError(
+      late.device.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+    );
     // The refused device was told to drop its cookies.
     expect(late.device.jar.get("better-auth.session_token")).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { expect } from "vitest";
-import { ReasonedError } from "../../server/trpc/errors";
+import type { ReasonedError } from "../../server/trpc/errors";
 
 /** Asserts a call fails with this tRPC code (and reason, when given). */
 export async function expectTrpcError(
