@@ -15,6 +15,8 @@ export interface DatabaseHandle {
   /** `postgres` for a real server, `pglite` for the embedded one. */
   kind: "postgres" | "pglite";
   close(): Promise<void>;
+  /** Runs `task` while holding a cluster-wide lock (PostgreSQL advisory lock), so two instances starting together never migrate at once. */
+  exclusive<T>(lockKey: number, task: () => Promise<T>): Promise<T>;
 }
 
 export interface DatabaseOptions {
@@ -39,6 +41,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db: drizzle(sql, { schema }) as unknown as Database,
       kind: "postgres",
       close: () => sql.end({ timeout: 5 }),
+      async exclusive(lockKey, task) {
+        const connection = await sql.reserve();
+        try {
+          await connection`select pg_advisory_lock(${lockKey})`;
+          return await task();
+        } finally {
+          await connection`select pg_advisory_unlock(${lockKey})`;
+          connection.release();
+        }
+      },
     };
   }
   const { PGlite } = await import("@electric-sql/pglite");
@@ -49,5 +61,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db: drizzle(client, { schema }) as unknown as Database,
     kind: "pglite",
     close: () => client.close(),
+    // One process owns a PGlite data directory: nothing to coordinate.
+    exclusive: (_lockKey, task) => task(),
   };
 }

@@ -3,8 +3,15 @@ import type { DatabaseHandle } from "./client";
 
 export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
+/** An arbitrary, fixed advisory-lock key for "migrations running". */
+const MIGRATION_LOCK_KEY = 72_001_001;
+
 /** Applies the committed drizzle-kit migrations; idempotent, run at every start-up. */
-export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+export function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+  return handle.exclusive(MIGRATION_LOCK_KEY, () => applyMigrations(handle));
+}
+
+async function applyMigrations(handle: DatabaseHandle): Promise<void> {
   if (handle.kind === "postgres") {
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type

@@ -38,6 +38,18 @@ describe.each(databaseKinds)("HTTP sessions on %s", (kind) => {
     expect(cache?.attributes.get("max-age")).toBe("300");
   });
 
+  it("signs the cookie as the README documents: token.base64(HMAC-SHA256(secret, token)), URL-encoded", async () => {
+    const { client } = await signedIn();
+    const raw = client.jar.get("better-auth.session_token") ?? "";
+    const decoded = decodeURIComponent(raw);
+    const cut = decoded.lastIndexOf(".");
+    const token = decoded.slice(0, cut);
+    const signature = decoded.slice(cut + 1);
+    expect(token).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(signature).toBe(createHmac("sha256", TEST_SECRET).update(token).digest("base64"));
+    expect(signature).toHaveLength(44);
+  });
+
   it("never returns the session token in a response body", async () => {
     const { client, response } = await signedIn();
     const body = await response.text();
