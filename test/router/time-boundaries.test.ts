@@ -144,4 +144,17 @@ describe.each(databaseKinds)("session timing on %s", (kind) => {
     // Same session, same token: only its lifetime moved.
     expect(device.jar.get("better-auth.session_token")).toBe(tokenCookie);
   });
+
+  it("records last activity at most once per 5 minutes", async () => {
+    const { device } = await signedInDevice();
+    const lastActive = async () =>
+      Date.parse((await device.call((c) => c.session.list()))[0]?.lastActiveAt ?? "");
+    expect(await lastActive()).toBe(T0);
+    vi.setSystemTime(T0 + 5 * MINUTE - 1);
+    expect(await lastActive()).toBe(T0);
+    vi.setSystemTime(T0 + 5 * MINUTE);
+    expect(await lastActive()).toBe(T0 + 5 * MINUTE);
+    vi.setSystemTime(T0 + 9 * MINUTE);
+    expect(await lastActive()).toBe(T0 + 5 * MINUTE);
+  });
 });
