@@ -1,0 +1,34 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { useState } from "react";
+import { RouterProvider } from "react-router";
+import { ReauthenticationProvider } from "../components/reauthentication";
+import { signInPath } from "../lib/return-path";
+import { createTrpcClient, trpc } from "../lib/trpc";
+import { createQueryClient } from "./query-client";
+import { createAppRouter } from "./router";
+
+function createApp() {
+  const router = createAppRouter();
+  const queryClient = createQueryClient(() => {
+    const { pathname, search, hash } = router.state.location;
+    if (pathname === "/sign-in") return;
+    // Leave first, then forget the user's data, so nothing refetches it on the way out.
+    void router
+      .navigate(signInPath(pathname + search + hash, "session-ended"), { replace: true })
+      .then(() => queryClient.removeQueries());
+  });
+  return { router, queryClient, trpcClient: createTrpcClient() };
+}
+
+export function App() {
+  const [{ router, queryClient, trpcClient }] = useState(createApp);
+  return (
+    <trpc.Provider client={trpcClient} queryClient={queryClient}>
+      <QueryClientProvider client={queryClient}>
+        <ReauthenticationProvider>
+          <RouterProvider router={router} />
+        </ReauthenticationProvider>
+      </QueryClientProvider>
+    </trpc.Provider>
+  );
+}

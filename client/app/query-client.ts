@@ -1,0 +1,24 @@
+import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
+import { asServerError, isSessionEnded } from "../lib/errors";
+
+/**
+ * One QueryClient whose caches watch every query and mutation: whichever request first learns
+ * that the session ended (revoked on another device, expired) sends the user to sign-in.
+ */
+export function createQueryClient(onSessionEnded: () => void) {
+  const onError = (error: unknown) => {
+    if (isSessionEnded(error)) onSessionEnded();
+  };
+  return new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
+    defaultOptions: {
+      queries: {
+        // The server's answer (401, 403, 404, 400) will not change by asking again; a dropped
+        // connection might.
+        retry: (failureCount, error) => !asServerError(error)?.data && failureCount < 2,
+        staleTime: 10_000,
+      },
+    },
+  });
+}

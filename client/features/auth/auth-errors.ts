@@ -1,0 +1,40 @@
+/**
+ * Better Auth answers sign-up and sign-in failures with an error code; this turns them into
+ * messages, attached to the field they are about when there is one.
+ */
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/schemas";
+
+export type AuthField = "name" | "email" | "password";
+export type AuthFailure = { field: AuthField | null; message: string };
+
+interface BetterAuthError {
+  code?: string | undefined;
+  message?: string | undefined;
+  status: number;
+}
+
+export function describeAuthError(error: BetterAuthError): AuthFailure {
+  switch (error.code) {
+    case "INVALID_EMAIL_OR_PASSWORD":
+      return { field: null, message: "Wrong email or password." };
+    case "USER_ALREADY_EXISTS":
+    case "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL":
+      return {
+        field: "email",
+        message: "An account with this email already exists. Sign in instead.",
+      };
+    case "PASSWORD_TOO_SHORT":
+      return { field: "password", message: `Use at least ${PASSWORD_MIN_LENGTH} characters.` };
+    case "PASSWORD_TOO_LONG":
+      return { field: "password", message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` };
+    case "INVALID_EMAIL":
+      return { field: "email", message: "Enter a valid email address." };
+  }
+  if (error.status === 429) {
+    return { field: null, message: "Too many attempts. Wait a minute and try again." };
+  }
+  if (error.status >= 500 || error.status === 0) {
+    return { field: null, message: "Something went wrong. Please try again." };
+  }
+  return { field: null, message: error.message || "Something went wrong. Please try again." };
+}

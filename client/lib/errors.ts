@@ -1,0 +1,45 @@
+/** Reading typed server errors in the SPA. */
+import { TRPCClientError } from "@trpc/client";
+import type { AppRouter } from "../../server/routers";
+import { ErrorReason } from "../../shared/errors";
+
+export type ServerError = TRPCClientError<AppRouter>;
+
+export function asServerError(error: unknown): ServerError | null {
+  return error instanceof TRPCClientError ? (error as ServerError) : null;
+}
+
+export function reasonOf(error: unknown): ErrorReason | null {
+  return (asServerError(error)?.data?.reason as ErrorReason | null | undefined) ?? null;
+}
+
+/**
+ * True when the server says this browser has no live session any more (revoked elsewhere,
+ * expired, signed out). A wrong password is also UNAUTHORIZED but leaves the session alone.
+ */
+export function isSessionEnded(error: unknown): boolean {
+  const serverError = asServerError(error);
+  return (
+    serverError?.data?.code === "UNAUTHORIZED" && reasonOf(error) !== ErrorReason.INVALID_PASSWORD
+  );
+}
+
+/** The message to show for a failed request, or null when there is nothing to show. */
+export function errorMessage(error: unknown): string | null {
+  if (!error) return null;
+  const reason = reasonOf(error);
+  // These two are handled by the flow itself (password dialog, redirect to sign-in).
+  if (reason === ErrorReason.SESSION_NOT_FRESH || isSessionEnded(error)) return null;
+  const serverError = asServerError(error);
+  if (!serverError) return "Something went wrong. Please try again.";
+  if (reason === ErrorReason.INVALID_PASSWORD) return "That password is not correct.";
+  const fieldErrors = serverError.data?.zodError?.fieldErrors as
+    | Record<string, string[] | undefined>
+    | undefined;
+  const firstFieldError = fieldErrors && Object.values(fieldErrors).flat()[0];
+  if (firstFieldError) return firstFieldError;
+  if (serverError.data?.code === "INTERNAL_SERVER_ERROR" || !serverError.data) {
+    return "Something went wrong on our side. Please try again.";
+  }
+  return serverError.message;
+}

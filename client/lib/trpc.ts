@@ -1,0 +1,13 @@
+/** The typed tRPC client. Only the router's type crosses from the server. */
+import { httpBatchLink } from "@trpc/client";
+import { createTRPCReact } from "@trpc/react-query";
+import type { AppRouter } from "../../server/routers";
+
+export const trpc = createTRPCReact<AppRouter>();
+
+/** Same-origin requests, so the session cookie rides along and no transformer is needed (ISO dates). */
+export function createTrpcClient() {
+  return trpc.createClient({
+    links: [httpBatchLink({ url: "/api/trpc" })],
+  });
+}

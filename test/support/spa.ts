@@ -1,0 +1,103 @@
+/**
+ * Harness for browser tests: the built SPA on the real server and database, Chromium devices,
+ * and the few page actions every scenario repeats (typed as a user would type them).
+ */
+import { eq } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { expect } from "vitest";
+import { session, user } from "../../db/schema";
+import { startTestServer, type TestServer } from "./app";
+import { buildSpa, launchBrowser, openDevice } from "./browser";
+import type { Credentials } from "./device";
+import type { DatabaseKind } from "./environment";
+
+export interface SpaHarness {
+  server: TestServer;
+  browser: Browser;
+  /** A new device (browser context with its own cookies); closed with the harness. */
+  device(userAgent?: string): ReturnType<typeof openDevice>;
+  /** The user's sessions as the database has them. */
+  sessionsOf(email: string): Promise<{ id: string; createdAt: Date }[]>;
+  /** Moves every session of the user back in time, so it is no longer fresh. */
+  ageSessions(email: string, byMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSpa(kind: DatabaseKind, env: Record<string, string> = {}) {
+  const spa = await buildSpa();
+  const server = await startTestServer(kind, env, spa.dir);
+  const browser = await launchBrowser();
+  const db = server.database.db;
+
+  const userId = async (email: string) => {
+    const [row] = await db.select({ id: user.id }).from(user).where(eq(user.email, email));
+    if (!row) throw new Error(`No user ${email}`);
+    return row.id;
+  };
+
+  const harness: SpaHarness = {
+    server,
+    browser,
+    device: (userAgent) => openDevice(browser, server.baseUrl, userAgent),
+    async sessionsOf(email) {
+      return db
+        .select({ id: session.id, createdAt: session.createdAt })
+        .from(session)
+        .where(eq(session.userId, await userId(email)));
+    },
+    async ageSessions(email, byMs) {
+      for (const row of await harness.sessionsOf(email)) {
+        await db
+          .update(session)
+          .set({ createdAt: new Date(row.createdAt.getTime() - byMs) })
+          .where(eq(session.id, row.id));
+      }
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      await spa.remove();
+    },
+  };
+  return harness;
+}
+
+export async function signUpInBrowser(page: Page, credentials: Credentials) {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill(credentials.name);
+  await page.getByLabel("Email").fill(credentials.email);
+  await page.getByLabel("Password").fill(credentials.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: `Welcome, ${credentials.name}` }).waitFor();
+}
+
+/** Fills the sign-in form of the page it is on (navigating there first unless told not to). */
+export async function signInInBrowser(
+  page: Page,
+  credentials: Pick<Credentials, "email" | "password">,
+  options: { navigate?: boolean } = {},
+) {
+  if (options.navigate ?? true) await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(credentials.email);
+  await page.getByLabel("Password").fill(credentials.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Status of a tRPC query sent with the page's own cookies (what the SPA would get). */
+export async function trpcStatus(page: Page, path: string) {
+  const response = await page.context().request.get(`/api/trpc/${path}`);
+  return response.status();
+}
+
+export function expectPath(page: Page, pathAndQuery: string) {
+  const url = new URL(page.url());
+  expect(url.pathname + url.search).toBe(pathAndQuery);
+}
+
+/** Follows a link of the main navigation, as a user moving between pages would. */
+export async function openFromNav(page: Page, name: "Home" | "Sessions" | "Account") {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
+  await page
+    .getByRole("heading", { name: name === "Home" ? /^Welcome/ : name, level: 1 })
+    .waitFor();
+}
