@@ -27,9 +27,11 @@ export function isSessionEnded(error: unknown): boolean {
 /** The message to show for a failed request, or null when there is nothing to show. */
 export function errorMessage(error: unknown): string | null {
   if (!error) return null;
+  // The 401 handler is already taking the user to sign-in.
+  if (isSessionEnded(error)) return null;
   const reason = reasonOf(error);
-  // These two are handled by the flow itself (password dialog, redirect to sign-in).
-  if (reason === ErrorReason.SESSION_NOT_FRESH || isSessionEnded(error)) return null;
+  // Shown behind the password dialog, and after it was cancelled.
+  if (reason === ErrorReason.SESSION_NOT_FRESH) return "Confirm your password to continue.";
   const serverError = asServerError(error);
   if (!serverError) return "Something went wrong. Please try again.";
   if (reason === ErrorReason.INVALID_PASSWORD) return "That password is not correct.";

@@ -98,6 +98,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("re-authentication on %s", (ki
     await dialog.getByRole("button", { name: "Cancel" }).click();
     expect(await dialog.count()).toBe(0);
     expect(await page.getByText("Your email address is now").count()).toBe(0);
+    await page.getByText("Confirm your password to continue.").waitFor();
     expect(await app.sessionsOf(freshEmail)).toHaveLength(1);
 
     // Escape cancels too; ending a session is sensitive as well.

@@ -7,7 +7,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/schema
 export type AuthField = "name" | "email" | "password";
 export type AuthFailure = { field: AuthField | null; message: string };
 
-interface BetterAuthError {
+export interface BetterAuthError {
   code?: string | undefined;
   message?: string | undefined;
   status: number;

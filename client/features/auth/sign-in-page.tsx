@@ -1,57 +1,44 @@
 import { type FormEvent, useState } from "react";
-import { Link, Navigate, useSearchParams } from "react-router";
+import { Link, Navigate } from "react-router";
 import { emailSchema, presentedPasswordSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";
-import { isSignInNotice, safeReturnPath, signInNotices } from "../../lib/return-path";
-import { trpc } from "../../lib/trpc";
+import { isSignInNotice, signInNotices } from "../../lib/return-path";
 import { AuthCard } from "./auth-card";
-import { type AuthFailure, describeAuthError } from "./auth-errors";
+import { useAuthForm, withNext } from "./use-auth-form";
 
 export function SignInPage() {
-  const [params] = useSearchParams();
-  const next = safeReturnPath(params.get("next"));
-  const notice = params.get("notice");
-  const current = trpc.session.current.useQuery();
-  const utils = trpc.useUtils();
+  const form = useAuthForm();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [failure, setFailure] = useState<AuthFailure | null>(null);
-  const [pending, setPending] = useState(false);
 
   // Signed in already (or just now): go where the user was heading.
-  if (current.data) return <Navigate to={next} replace />;
+  if (form.signedIn) return <Navigate to={form.next} replace />;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const parsedEmail = emailSchema.safeParse(email);
     if (!parsedEmail.success) {
-      setFailure({ field: "email", message: "Enter a valid email address." });
+      form.setFailure({ field: "email", message: "Enter a valid email address." });
       return;
     }
     if (!presentedPasswordSchema.safeParse(password).success) {
-      setFailure({ field: "password", message: "Enter your password." });
+      form.setFailure({ field: "password", message: "Enter your password." });
       return;
     }
-    setPending(true);
-    setFailure(null);
-    const { error } = await authClient.signIn.email({ email: parsedEmail.data, password });
-    if (error) {
-      setFailure(describeAuthError(error));
-      setPending(false);
-      return;
-    }
-    await utils.session.current.invalidate();
+    await form.send(() => authClient.signIn.email({ email: parsedEmail.data, password }));
   };
 
-  const sessionEnded = notice === "session-ended";
+  const notice = form.params.get("notice");
   return (
     <AuthCard title="Sign in">
       {isSignInNotice(notice) && (
-        <Alert tone={sessionEnded ? "info" : "success"}>{signInNotices[notice]}</Alert>
+        <Alert tone={notice === "session-ended" ? "info" : "success"}>
+          {signInNotices[notice]}
+        </Alert>
       )}
-      {failure && !failure.field && <Alert tone="error">{failure.message}</Alert>}
+      {form.formError && <Alert tone="error">{form.formError}</Alert>}
       <form onSubmit={submit} noValidate className="stack">
         <TextField
           label="Email"
@@ -59,7 +46,7 @@ export function SignInPage() {
           autoComplete="username"
           value={email}
           onChange={(event) => setEmail(event.target.value)}
-          error={failure?.field === "email" ? failure.message : null}
+          error={form.fieldError("email")}
           required
         />
         <TextField
@@ -68,21 +55,16 @@ export function SignInPage() {
           autoComplete="current-password"
           value={password}
           onChange={(event) => setPassword(event.target.value)}
-          error={failure?.field === "password" ? failure.message : null}
+          error={form.fieldError("password")}
           required
         />
-        <button type="submit" className="button primary wide" disabled={pending}>
-          {pending ? "Signing in…" : "Sign in"}
+        <button type="submit" className="button primary wide" disabled={form.pending}>
+          {form.pending ? "Signing in…" : "Sign in"}
         </button>
       </form>
       <p className="muted center">
-        New here? <Link to={withNext("/sign-up", next)}>Create an account</Link>
+        New here? <Link to={withNext("/sign-up", form.next)}>Create an account</Link>
       </p>
     </AuthCard>
   );
-}
-
-/** Keeps the return path when switching between sign-in and sign-up. */
-export function withNext(path: string, next: string) {
-  return next === "/" ? path : `${path}?next=${encodeURIComponent(next)}`;
 }

@@ -1,35 +1,27 @@
 import { type FormEvent, useState } from "react";
-import { Link, Navigate, useSearchParams } from "react-router";
+import { Link, Navigate } from "react-router";
 import { emailSchema, PASSWORD_MIN_LENGTH, passwordSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";
-import { safeReturnPath } from "../../lib/return-path";
-import { trpc } from "../../lib/trpc";
 import { AuthCard } from "./auth-card";
-import { type AuthFailure, describeAuthError } from "./auth-errors";
-import { withNext } from "./sign-in-page";
+import { useAuthForm, withNext } from "./use-auth-form";
 
 const NAME_MAX_LENGTH = 100;
 
 export function SignUpPage() {
-  const [params] = useSearchParams();
-  const next = safeReturnPath(params.get("next"));
-  const current = trpc.session.current.useQuery();
-  const utils = trpc.useUtils();
+  const form = useAuthForm();
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [failure, setFailure] = useState<AuthFailure | null>(null);
-  const [pending, setPending] = useState(false);
 
-  if (current.data) return <Navigate to={next} replace />;
+  if (form.signedIn) return <Navigate to={form.next} replace />;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const trimmedName = name.trim();
     if (!trimmedName || trimmedName.length > NAME_MAX_LENGTH) {
-      setFailure({
+      form.setFailure({
         field: "name",
         message: `Enter your name (up to ${NAME_MAX_LENGTH} characters).`,
       });
@@ -37,43 +29,30 @@ export function SignUpPage() {
     }
     const parsedEmail = emailSchema.safeParse(email);
     if (!parsedEmail.success) {
-      setFailure({ field: "email", message: "Enter a valid email address." });
+      form.setFailure({ field: "email", message: "Enter a valid email address." });
       return;
     }
     const parsedPassword = passwordSchema.safeParse(password);
     if (!parsedPassword.success) {
       const message = parsedPassword.error.issues[0]?.message ?? "Choose another password";
-      setFailure({ field: "password", message: `${message}.` });
+      form.setFailure({ field: "password", message: `${message}.` });
       return;
     }
-    setPending(true);
-    setFailure(null);
-    const { error } = await authClient.signUp.email({
-      name: trimmedName,
-      email: parsedEmail.data,
-      password,
-    });
-    if (error) {
-      setFailure(describeAuthError(error));
-      setPending(false);
-      return;
-    }
-    await utils.session.current.invalidate();
+    await form.send(() =>
+      authClient.signUp.email({ name: trimmedName, email: parsedEmail.data, password }),
+    );
   };
-
-  const fieldError = (field: AuthFailure["field"]) =>
-    failure?.field === field ? failure.message : null;
 
   return (
     <AuthCard title="Create your account">
-      {failure && !failure.field && <Alert tone="error">{failure.message}</Alert>}
+      {form.formError && <Alert tone="error">{form.formError}</Alert>}
       <form onSubmit={submit} noValidate className="stack">
         <TextField
           label="Name"
           autoComplete="name"
           value={name}
           onChange={(event) => setName(event.target.value)}
-          error={fieldError("name")}
+          error={form.fieldError("name")}
           required
         />
         <TextField
@@ -82,7 +61,7 @@ export function SignUpPage() {
           autoComplete="email"
           value={email}
           onChange={(event) => setEmail(event.target.value)}
-          error={fieldError("email")}
+          error={form.fieldError("email")}
           required
         />
         <TextField
@@ -92,15 +71,15 @@ export function SignUpPage() {
           hint={`At least ${PASSWORD_MIN_LENGTH} characters. A passphrase of a few words works well.`}
           value={password}
           onChange={(event) => setPassword(event.target.value)}
-          error={fieldError("password")}
+          error={form.fieldError("password")}
           required
         />
-        <button type="submit" className="button primary wide" disabled={pending}>
-          {pending ? "Creating account…" : "Create account"}
+        <button type="submit" className="button primary wide" disabled={form.pending}>
+          {form.pending ? "Creating account…" : "Create account"}
         </button>
       </form>
       <p className="muted center">
-        Already have an account? <Link to={withNext("/sign-in", next)}>Sign in</Link>
+        Already have an account? <Link to={withNext("/sign-in", form.next)}>Sign in</Link>
       </p>
     </AuthCard>
   );
