@@ -2,7 +2,7 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { useState } from "react";
 import { RouterProvider } from "react-router";
 import { ReauthenticationProvider } from "../components/reauthentication";
-import { signInPath } from "../lib/return-path";
+import { leaveToSignIn } from "../lib/leave-to-sign-in";
 import { createTrpcClient, trpc } from "../lib/trpc";
 import { createQueryClient } from "./query-client";
 import { createAppRouter } from "./router";
@@ -12,10 +12,7 @@ function createApp() {
   const queryClient = createQueryClient(() => {
     const { pathname, search, hash } = router.state.location;
     if (pathname === "/sign-in") return;
-    // Leave first, then forget the user's data, so nothing refetches it on the way out.
-    void router
-      .navigate(signInPath(pathname + search + hash, "session-ended"), { replace: true })
-      .then(() => queryClient.removeQueries());
+    void leaveToSignIn(router.navigate, queryClient, "session-ended", pathname + search + hash);
   });
   return { router, queryClient, trpcClient: createTrpcClient() };
 }

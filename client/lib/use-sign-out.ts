@@ -1,13 +1,10 @@
-import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useNavigate } from "react-router";
 import { authClient } from "./auth-client";
-import { signInPath } from "./return-path";
+import { useLeaveToSignIn } from "./leave-to-sign-in";
 
 /** Signs this device out through Better Auth, then forgets every cached answer. */
 export function useSignOut() {
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const leaveToSignIn = useLeaveToSignIn();
   const [state, setState] = useState<"idle" | "pending" | "failed">("idle");
 
   const signOut = async () => {
@@ -17,8 +14,7 @@ export function useSignOut() {
       setState("failed");
       return;
     }
-    await navigate(signInPath("/", "signed-out"), { replace: true });
-    queryClient.removeQueries();
+    await leaveToSignIn("signed-out");
   };
 
   return { signOut, isPending: state === "pending", failed: state === "failed" };

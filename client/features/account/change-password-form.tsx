@@ -16,6 +16,8 @@ export function ChangePasswordForm() {
   const [newPasswordError, setNewPasswordError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
+  const failure = errorMessage(changePassword.error);
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setDone(null);
@@ -42,9 +44,7 @@ export function ChangePasswordForm() {
     <section className="card" aria-labelledby="change-password-title">
       <h2 id="change-password-title">Change password</h2>
       {done && <Alert tone="success">{done}</Alert>}
-      {errorMessage(changePassword.error) && (
-        <Alert tone="error">{errorMessage(changePassword.error)}</Alert>
-      )}
+      {failure && <Alert tone="error">{failure}</Alert>}
       <form onSubmit={submit} noValidate className="stack">
         <TextField
           label="Current password"

@@ -1,25 +1,23 @@
-import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useNavigate } from "react-router";
 import { Alert } from "../../components/alert";
 import { useFreshAction } from "../../components/reauthentication";
 import { errorMessage } from "../../lib/errors";
-import { signInPath } from "../../lib/return-path";
+import { useLeaveToSignIn } from "../../lib/leave-to-sign-in";
 import { trpc } from "../../lib/trpc";
 
 export function DeleteAccountSection() {
   const runFresh = useFreshAction();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const leaveToSignIn = useLeaveToSignIn();
   const deleteAccount = trpc.account.delete.useMutation();
   const [understood, setUnderstood] = useState(false);
+
+  const failure = errorMessage(deleteAccount.error);
 
   const remove = async () => {
     deleteAccount.reset();
     const result = await runFresh(() => deleteAccount.mutateAsync());
     if (!result) return;
-    await navigate(signInPath("/", "deleted"), { replace: true });
-    queryClient.removeQueries();
+    await leaveToSignIn("deleted");
   };
 
   return (
@@ -28,9 +26,7 @@ export function DeleteAccountSection() {
       <p className="muted">
         Deletes your account and signs out every device. This cannot be undone.
       </p>
-      {errorMessage(deleteAccount.error) && (
-        <Alert tone="error">{errorMessage(deleteAccount.error)}</Alert>
-      )}
+      {failure && <Alert tone="error">{failure}</Alert>}
       <label className="checkbox">
         <input
           type="checkbox"

@@ -1,10 +1,9 @@
-import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useNavigate } from "react-router";
 import { Alert } from "../../components/alert";
 import { useFreshAction } from "../../components/reauthentication";
 import { errorMessage } from "../../lib/errors";
-import { type SignInNotice, signInPath } from "../../lib/return-path";
+import { useLeaveToSignIn } from "../../lib/leave-to-sign-in";
+import type { SignInNotice } from "../../lib/return-path";
 import { trpc } from "../../lib/trpc";
 import { SessionCard } from "./session-card";
 
@@ -12,8 +11,7 @@ import { SessionCard } from "./session-card";
 export function SessionsPage() {
   const sessions = trpc.session.list.useQuery();
   const utils = trpc.useUtils();
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
+  const leaveToSignIn = useLeaveToSignIn();
   const runFresh = useFreshAction();
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -27,8 +25,7 @@ export function SessionsPage() {
   ) => {
     if (!result) return;
     if (result.signedOut) {
-      await navigate(signInPath("/", leaveWith), { replace: true });
-      queryClient.removeQueries();
+      await leaveToSignIn(leaveWith);
       return;
     }
     setNotice(result.ended === 1 ? "Signed out 1 device." : `Signed out ${result.ended} devices.`);
