@@ -28,8 +28,9 @@ export function SessionsPage() {
       await leaveToSignIn(leaveWith);
       return;
     }
-    setNotice(result.ended === 1 ? "Signed out 1 device." : `Signed out ${result.ended} devices.`);
+    // Refetch first, so the message and the shorter list appear together.
     await utils.session.list.invalidate();
+    setNotice(result.ended === 1 ? "Signed out 1 device." : `Signed out ${result.ended} devices.`);
   };
 
   const clearMessages = () => {
