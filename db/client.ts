@@ -17,7 +17,16 @@ export interface DatabaseHandle {
   close(): Promise<void>;
   /** Runs `task` while holding a cluster-wide lock (PostgreSQL advisory lock), so two instances starting together never migrate at once. */
   exclusive<T>(lockKey: number, task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` unless another connection (another instance) holds the same advisory lock, in
+   * which case it returns `{ ran: false }` at once instead of waiting: for periodic jobs that
+   * one instance doing is enough.
+   */
+  tryExclusive<T>(lockKey: number, task: () => Promise<T>): Promise<ExclusiveResult<T>>;
 }
+
+/** What `tryExclusive` did: ran the task (and what it returned), or left it to the lock holder. */
+export type ExclusiveResult<T> = { ran: true; value: T } | { ran: false };
 
 export interface DatabaseOptions {
   /** A PostgreSQL connection string; when absent, PGlite is used. */
@@ -51,6 +60,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
           connection.release();
         }
       },
+      async tryExclusive(lockKey, task) {
+        // A session-level lock lives on one connection, so that connection is reserved for as
+        // long as it is held; the task itself runs on the pool.
+        const connection = await sql.reserve();
+        try {
+          const [row] = await connection`select pg_try_advisory_lock(${lockKey}) as "locked"`;
+          if (!row?.locked) return { ran: false };
+          try {
+            return { ran: true, value: await task() };
+          } finally {
+            await connection`select pg_advisory_unlock(${lockKey})`;
+          }
+        } finally {
+          connection.release();
+        }
+      },
     };
   }
   const { PGlite } = await import("@electric-sql/pglite");
@@ -63,5 +88,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     close: () => client.close(),
     // One process owns a PGlite data directory: nothing to coordinate.
     exclusive: (_lockKey, task) => task(),
+    tryExclusive: async (_lockKey, task) => ({ ran: true, value: await task() }),
   };
 }

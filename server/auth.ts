@@ -4,12 +4,19 @@
  */
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { createAuthMiddleware } from "better-auth/api";
+import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
+import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import * as schema from "../db/schema";
+import { ErrorReason } from "../shared/errors";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/schemas";
+import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
+import { endAllSessions, endSessionsWhere } from "./sessions/end";
+import { recordSessionEvent } from "./sessions/events";
 import type { SessionLiveness } from "./sessions/liveness";
+import { isPastAbsoluteLifetime } from "./sessions/policy";
+import { isReauthentication } from "./sessions/reauthentication";
 
 /** The header our HTTP layer overwrites with the real client address (never trusted from outside). */
 export const CLIENT_IP_HEADER = "x-session-client-ip";
@@ -22,31 +29,71 @@ export interface AuthDependencies {
   db: Database;
   config: Config;
   liveness: SessionLiveness;
+  /** Delivers a password-reset link. No mailer ships with the product (ADR 0007): the default drops it. */
+  sendResetPassword?: (data: {
+    user: { email: string };
+    url: string;
+    token: string;
+  }) => Promise<void>;
 }
 
 const SIGN_IN_PATHS = new Set(["/sign-in/email", "/sign-up/email"]);
 
-const afterSignIn = createAuthMiddleware(async (ctx) => {
-  if (!SIGN_IN_PATHS.has(ctx.path)) return;
-  const created = ctx.context.newSession;
-  if (!created) return;
-  // ASVS 7.2.4: signing in from a browser that still holds a session ends that old session,
-  // so one browser never keeps two live tokens.
-  const previousToken = await ctx.getSignedCookie(
-    ctx.context.authCookies.sessionToken.name,
-    ctx.context.secret,
-  );
-  if (previousToken && previousToken !== created.session.token) {
-    await ctx.context.internalAdapter.deleteSession(previousToken);
-  }
-  // The session token lives in an HttpOnly cookie; JavaScript never gets a copy of it.
-  const returned = ctx.context.returned;
-  if (returned && typeof returned === "object" && "token" in returned) {
-    return ctx.json({ ...returned, token: null });
-  }
-});
+/** The request's address and browser, as recorded on sessions and events. */
+function requestOrigin(headers: Headers | undefined) {
+  return {
+    ipAddress: headers?.get(CLIENT_IP_HEADER) || null,
+    userAgent: headers?.get("user-agent") || null,
+  };
+}
 
-export function createAuth({ db, config, liveness }: AuthDependencies) {
+/** Why Better Auth is deleting this session: it expired (which way), or it is a sign-out. */
+function endReasonAtDeletion(
+  doomed: { createdAt: Date; expiresAt: Date },
+  policy: Config["session"],
+) {
+  if (isPastAbsoluteLifetime(doomed.createdAt, policy)) return EndReason.ABSOLUTE_TIMEOUT;
+  if (new Date(doomed.expiresAt).getTime() <= Date.now()) return EndReason.IDLE_TIMEOUT;
+  return EndReason.SIGN_OUT;
+}
+
+/**
+ * Better Auth's log lines, minus one: with the limit policy `deny`, the session trigger skipping
+ * an insert makes Better Auth log "Failed to create session" as an error, although it is the
+ * refusal working as designed (reported to the client as SESSION_LIMIT_REACHED).
+ */
+function logBetterAuth(
+  level: "info" | "warn" | "error" | "debug",
+  message: string,
+  ...args: unknown[]
+) {
+  if (message === "Failed to create session") return;
+  if (level === "debug") return;
+  const write = level === "error" ? console.error : level === "warn" ? console.warn : console.info;
+  write(`[Better Auth] ${message}`, ...args);
+}
+
+const devices = (count: number) => (count === 1 ? "1 device" : `${count} devices`);
+
+function createAfterSignIn(config: Config) {
+  return createAuthMiddleware(async (ctx) => {
+    if (!SIGN_IN_PATHS.has(ctx.path)) return;
+    const returned = ctx.context.returned;
+    // The session_before_insert trigger skipped the insert: policy `deny` and the limit reached.
+    if (isAPIError(returned) && returned.body?.code === "FAILED_TO_CREATE_SESSION") {
+      throw new APIError("FORBIDDEN", {
+        code: ErrorReason.SESSION_LIMIT_REACHED,
+        message: `You are signed in on ${devices(config.session.maxPerUser)}, the most allowed. Sign out on one of them first.`,
+      });
+    }
+    // The session token lives in an HttpOnly cookie; JavaScript never gets a copy of it.
+    if (returned && typeof returned === "object" && "token" in returned) {
+      return ctx.json({ ...returned, token: null });
+    }
+  });
+}
+
+export function createAuth({ db, config, liveness, sendResetPassword }: AuthDependencies) {
   const secure = config.isProduction || config.baseUrl.startsWith("https://");
   return betterAuth({
     appName: "Typed Sessions",
@@ -61,6 +108,76 @@ export function createAuth({ db, config, liveness }: AuthDependencies) {
       autoSignIn: true,
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
+      sendResetPassword: sendResetPassword ?? (async () => {}),
+      // We end the sessions ourselves (below), so the activity log says why (ASVS 7.4.3).
+      revokeSessionsOnPasswordReset: false,
+      onPasswordReset: async ({ user }) => {
+        await endAllSessions(db, user.id, EndReason.PASSWORD_RESET, { userId: user.id });
+      },
+    },
+    user: {
+      // `input: false`: sign-up and update-user can never set it.
+      additionalFields: { role: { type: "string", defaultValue: "user", input: false } },
+    },
+    databaseHooks: {
+      session: {
+        create: {
+          // ASVS 7.2.4: signing in from a browser that still holds a session ends that old
+          // session first (so one browser never keeps two live tokens, and re-authentication
+          // never counts against the session limit).
+          before: async (newSession, ctx) => {
+            if (!ctx) return;
+            const previousToken = await ctx.getSignedCookie(
+              ctx.context.authCookies.sessionToken.name,
+              ctx.context.secret,
+            );
+            if (!previousToken) return;
+            const reason = isReauthentication() ? EndReason.REAUTHENTICATED : EndReason.REPLACED;
+            await endSessionsWhere(db, eq(schema.session.token, previousToken), reason, {
+              userId: newSession.userId,
+              ...requestOrigin(ctx.headers),
+            });
+          },
+          after: async (created) => {
+            if (!created) return;
+            await recordSessionEvent(db, {
+              userId: created.userId,
+              sessionId: created.id,
+              type: isReauthentication()
+                ? SessionEventType.REAUTHENTICATED
+                : SessionEventType.SIGNED_IN,
+              ipAddress: created.ipAddress,
+              userAgent: created.userAgent,
+            });
+          },
+        },
+        delete: {
+          // Better Auth deletes a session on sign-out and when it finds one expired. We delete
+          // it ourselves instead (and cancel Better Auth's delete by returning false), so the
+          // activity log says which, judged by the application's clock.
+          before: async (doomed, ctx) => {
+            const reason = endReasonAtDeletion(doomed, config.session);
+            const actor =
+              reason === EndReason.SIGN_OUT
+                ? { userId: doomed.userId, sessionId: doomed.id, ...requestOrigin(ctx?.headers) }
+                : {};
+            await endSessionsWhere(db, eq(schema.session.id, doomed.id), reason, actor);
+            return false;
+          },
+        },
+        update: {
+          // Better Auth updates a session only to slide its expiry.
+          after: async (updated, ctx) => {
+            if (!updated) return;
+            await recordSessionEvent(db, {
+              userId: updated.userId,
+              sessionId: updated.id,
+              type: SessionEventType.REFRESHED,
+              ...requestOrigin(ctx?.headers),
+            });
+          },
+        },
+      },
     },
     session: {
       expiresIn: config.session.expiresInSec,
@@ -84,7 +201,8 @@ export function createAuth({ db, config, liveness }: AuthDependencies) {
         : {}),
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
-    hooks: { after: afterSignIn },
+    hooks: { after: createAfterSignIn(config) },
+    logger: { log: logBetterAuth },
   });
 }
 

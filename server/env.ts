@@ -4,11 +4,43 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const DAY_SEC = 24 * 60 * 60;
+/** A duration in seconds; unset means "the profile's default". */
+const seconds = z.coerce.number().int().positive().optional();
+const HOUR_SEC = 60 * 60;
+const DAY_SEC = 24 * HOUR_SEC;
+
+/**
+ * Session timeouts per profile. `standard` is the seed's policy plus a 30-day absolute lifetime
+ * (NIST SP 800-63B AAL1 allows 30 days). `strict` follows AAL2: at most 1 h of inactivity and
+ * 24 h in all. Its 5-minute update age means an active session slides its expiry (one write)
+ * at most every 5 minutes, never on every request. Each value can still be set on its own.
+ */
+export const SESSION_PROFILES = {
+  standard: {
+    expiresInSec: 7 * DAY_SEC,
+    updateAgeSec: DAY_SEC,
+    cookieCacheMaxAgeSec: 5 * 60,
+    freshAgeSec: 10 * 60,
+    absoluteLifetimeSec: 30 * DAY_SEC,
+  },
+  strict: {
+    expiresInSec: HOUR_SEC,
+    updateAgeSec: 5 * 60,
+    cookieCacheMaxAgeSec: 60,
+    freshAgeSec: 10 * 60,
+    absoluteLifetimeSec: DAY_SEC,
+  },
+} as const;
+
+export type SessionProfile = keyof typeof SESSION_PROFILES;
+export const SESSION_LIMIT_POLICIES = ["evict-oldest", "deny"] as const;
+export type SessionLimitPolicy = (typeof SESSION_LIMIT_POLICIES)[number];
+export const SESSION_BINDING_MODES = ["off", "audit", "strict"] as const;
+export type SessionBindingMode = (typeof SESSION_BINDING_MODES)[number];
 
 const optionalString = z
   .string()
@@ -38,11 +70,19 @@ const envSchema = z
       .string()
       .regex(/^[a-z0-9-]+$/i, "letters, digits and dashes only")
       .default("better-auth"),
-    TRUST_PROXY: z.enum(["true", "false"]).default("false"),
-    SESSION_EXPIRES_IN_SEC: seconds(7 * DAY_SEC),
-    SESSION_UPDATE_AGE_SEC: seconds(DAY_SEC),
-    SESSION_COOKIE_CACHE_MAX_AGE_SEC: seconds(5 * 60),
-    SESSION_FRESH_AGE_SEC: seconds(10 * 60),
+    TRUSTED_PROXIES: optionalString,
+    SESSION_PROFILE: z.enum(["standard", "strict"]).default("standard"),
+    SESSION_EXPIRES_IN_SEC: seconds,
+    SESSION_UPDATE_AGE_SEC: seconds,
+    SESSION_COOKIE_CACHE_MAX_AGE_SEC: seconds,
+    SESSION_FRESH_AGE_SEC: seconds,
+    SESSION_ABSOLUTE_LIFETIME_SEC: seconds,
+    SESSION_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+    SESSION_LIMIT_POLICY: z.enum(SESSION_LIMIT_POLICIES).default("evict-oldest"),
+    SESSION_BINDING: z.enum(SESSION_BINDING_MODES).default("audit"),
+    /** 0 turns the in-server cleanup off (run `npm run sessions:cleanup` from a scheduler instead). */
+    SESSION_CLEANUP_INTERVAL_SEC: z.coerce.number().int().min(0).default(HOUR_SEC),
+    SESSION_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.BETTER_AUTH_SECRET) {
@@ -52,7 +92,9 @@ const envSchema = z
         message: "is required in production (at least 32 random characters)",
       });
     }
-    if (env.SESSION_UPDATE_AGE_SEC >= env.SESSION_EXPIRES_IN_SEC) {
+    const profile = SESSION_PROFILES[env.SESSION_PROFILE];
+    const expiresInSec = env.SESSION_EXPIRES_IN_SEC ?? profile.expiresInSec;
+    if ((env.SESSION_UPDATE_AGE_SEC ?? profile.updateAgeSec) >= expiresInSec) {
       ctx.addIssue({
         code: "custom",
         path: ["SESSION_UPDATE_AGE_SEC"],
@@ -62,10 +104,26 @@ const envSchema = z
   });
 
 export interface SessionPolicy {
+  profile: SessionProfile;
+  /** Inactivity timeout: the sliding lifetime Better Auth gives a session. */
   expiresInSec: number;
+  /** How old the expiry must be before a request slides it forward (one write per interval). */
   updateAgeSec: number;
   cookieCacheMaxAgeSec: number;
+  /** How long after (re-)authentication sensitive actions need no password. */
   freshAgeSec: number;
+  /** A session ends this long after sign-in, however active it is. */
+  absoluteLifetimeSec: number;
+  /** Live sessions one user may hold at once. */
+  maxPerUser: number;
+  /** What a sign-in past `maxPerUser` does: end the least recently active session, or be refused. */
+  limitPolicy: SessionLimitPolicy;
+  /** Compare each request's network and browser with the session's: ignore, record, or end it. */
+  binding: SessionBindingMode;
+  /** Interval of the in-server cleanup of expired sessions; 0 = off. */
+  cleanupIntervalSec: number;
+  /** How long session events are kept. */
+  eventRetentionDays: number;
 }
 
 export interface Config {
@@ -82,8 +140,8 @@ export interface Config {
   trustedOrigins: string[];
   cookieDomain: string | undefined;
   cookiePrefix: string;
-  /** Take the client IP from X-Forwarded-For (only behind a proxy you run). */
-  trustProxy: boolean;
+  /** Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; empty: the socket address is the client. */
+  trustedProxies: string[];
   session: SessionPolicy;
 }
 
@@ -112,6 +170,14 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     .filter(Boolean);
   const badOrigin = extraOrigins.find((origin) => !URL.canParse(origin));
   if (badOrigin) throw new ConfigError([`TRUSTED_ORIGINS has an invalid origin: ${badOrigin}`]);
+  const trustedProxies = (env.TRUSTED_PROXIES ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const badProxy = trustedProxies.find((entry) => !isAddressOrRange(entry));
+  if (badProxy)
+    throw new ConfigError([`TRUSTED_PROXIES has an invalid address or range: ${badProxy}`]);
+  const profile = SESSION_PROFILES[env.SESSION_PROFILE];
 
   return {
     nodeEnv: env.NODE_ENV,
@@ -128,14 +194,31 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ],
     cookieDomain: env.COOKIE_DOMAIN,
     cookiePrefix: env.COOKIE_PREFIX,
-    trustProxy: env.TRUST_PROXY === "true",
+    trustedProxies,
     session: {
-      expiresInSec: env.SESSION_EXPIRES_IN_SEC,
-      updateAgeSec: env.SESSION_UPDATE_AGE_SEC,
-      cookieCacheMaxAgeSec: env.SESSION_COOKIE_CACHE_MAX_AGE_SEC,
-      freshAgeSec: env.SESSION_FRESH_AGE_SEC,
+      profile: env.SESSION_PROFILE,
+      expiresInSec: env.SESSION_EXPIRES_IN_SEC ?? profile.expiresInSec,
+      updateAgeSec: env.SESSION_UPDATE_AGE_SEC ?? profile.updateAgeSec,
+      cookieCacheMaxAgeSec: env.SESSION_COOKIE_CACHE_MAX_AGE_SEC ?? profile.cookieCacheMaxAgeSec,
+      freshAgeSec: env.SESSION_FRESH_AGE_SEC ?? profile.freshAgeSec,
+      absoluteLifetimeSec: env.SESSION_ABSOLUTE_LIFETIME_SEC ?? profile.absoluteLifetimeSec,
+      maxPerUser: env.SESSION_MAX_PER_USER,
+      limitPolicy: env.SESSION_LIMIT_POLICY,
+      binding: env.SESSION_BINDING,
+      cleanupIntervalSec: env.SESSION_CLEANUP_INTERVAL_SEC,
+      eventRetentionDays: env.SESSION_EVENT_RETENTION_DAYS,
     },
   };
+}
+
+/** An IPv4/IPv6 address, or one with a /prefix length. */
+function isAddressOrRange(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
 }
 
 /**

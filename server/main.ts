@@ -5,6 +5,8 @@ import { migrateDatabase } from "../db/migrate";
 import { createAppDependencies } from "./app";
 import { ConfigError, parseConfig } from "./env";
 import { createHttpServer } from "./http/server";
+import { startCleanupSchedule } from "./sessions/cleanup-schedule";
+import { storeSessionPolicy } from "./sessions/policy";
 
 const staticDir = fileURLToPath(new URL("../dist/client", import.meta.url));
 
@@ -15,6 +17,7 @@ async function main() {
     pgliteDataDir: config.pgliteDataDir,
   });
   await migrateDatabase(database);
+  await storeSessionPolicy(database.db, config.session);
   const deps = createAppDependencies(database, config);
   const server = createHttpServer(deps, { staticDir });
 
@@ -25,6 +28,14 @@ async function main() {
   const where =
     database.kind === "pglite" ? `embedded PGlite in ${config.pgliteDataDir}` : "PostgreSQL";
   console.log(`Listening on ${config.baseUrl} (${config.nodeEnv}, database: ${where})`);
+  const cleanup = startCleanupSchedule(database, config.session, {
+    log: (line) => console.log(line),
+    // The message only: a driver error's details may quote row data.
+    onError: (error) =>
+      console.error(
+        `Session cleanup failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -36,7 +47,8 @@ async function main() {
     // Requests in flight get a few seconds; then the rest are cut.
     const force = setTimeout(() => server.closeAllConnections(), 5000);
     force.unref();
-    await new Promise((resolve) => server.once("close", resolve));
+    // A cleanup in progress finishes its current batch before the database closes under it.
+    await Promise.all([new Promise((resolve) => server.once("close", resolve)), cleanup.stop()]);
     await database.close();
     process.exit(0);
   };

@@ -5,6 +5,18 @@
 export const ErrorReason = {
   /** No live session: signed out, expired, revoked or never signed in. Sign in again. */
   SESSION_REQUIRED: "SESSION_REQUIRED",
+  /** This session was ended by the concurrent session limit (a newer sign-in took its place). */
+  SESSION_EVICTED: "SESSION_EVICTED",
+  /** This session was ended from another device, by a password change or by an administrator. */
+  SESSION_REVOKED: "SESSION_REVOKED",
+  /** This session reached its inactivity timeout or absolute lifetime. */
+  SESSION_EXPIRED: "SESSION_EXPIRED",
+  /** This session was used from another network or browser than it was created on (strict binding). */
+  SESSION_BINDING_MISMATCH: "SESSION_BINDING_MISMATCH",
+  /** Signing in would exceed the concurrent session limit (policy `deny`). */
+  SESSION_LIMIT_REACHED: "SESSION_LIMIT_REACHED",
+  /** Only administrators may do this. */
+  ADMIN_REQUIRED: "ADMIN_REQUIRED",
   /** The session is live but was authenticated longer ago than the fresh window. Re-authenticate. */
   SESSION_NOT_FRESH: "SESSION_NOT_FRESH",
   /** The password given to confirm an action is wrong. */

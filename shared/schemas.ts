@@ -29,3 +29,13 @@ export const changePasswordInput = z.object({
   revokeOtherSessions: z.boolean().default(true),
 });
 export const changeEmailInput = z.object({ newEmail: emailSchema });
+
+export const activityInput = z
+  .object({
+    /** The `nextCursor` of the previous page; absent for the newest events. */
+    cursor: z.number().int().positive().nullish(),
+    limit: z.number().int().min(1).max(100).default(20),
+  })
+  .default({ limit: 20 });
+
+export const adminRevokeUserSessionsInput = z.object({ email: emailSchema });

@@ -1,13 +1,15 @@
 import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
-import { asServerError, isSessionEnded } from "../lib/errors";
+import { asServerError, isSessionEnded, reasonOf } from "../lib/errors";
+import { type SignInNotice, sessionEndedNotice } from "../lib/return-path";
 
 /**
  * One QueryClient whose caches watch every query and mutation: whichever request first learns
- * that the session ended (revoked on another device, expired) sends the user to sign-in.
+ * that the session ended (revoked on another device, evicted, expired) sends the user to
+ * sign-in, with a notice that says why.
  */
-export function createQueryClient(onSessionEnded: () => void) {
+export function createQueryClient(onSessionEnded: (notice: SignInNotice) => void) {
   const onError = (error: unknown) => {
-    if (isSessionEnded(error)) onSessionEnded();
+    if (isSessionEnded(error)) onSessionEnded(sessionEndedNotice(reasonOf(error)));
   };
   return new QueryClient({
     queryCache: new QueryCache({ onError }),

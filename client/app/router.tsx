@@ -1,5 +1,6 @@
 import { createBrowserRouter } from "react-router";
 import { AccountPage } from "../features/account/account-page";
+import { ActivityPage } from "../features/activity/activity-page";
 import { SignInPage } from "../features/auth/sign-in-page";
 import { SignUpPage } from "../features/auth/sign-up-page";
 import { HomePage } from "../features/home/home-page";
@@ -14,6 +15,7 @@ export function createAppRouter() {
       children: [
         { index: true, element: <HomePage /> },
         { path: "sessions", element: <SessionsPage /> },
+        { path: "activity", element: <ActivityPage /> },
         { path: "account", element: <AccountPage /> },
       ],
     },

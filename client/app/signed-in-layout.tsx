@@ -4,23 +4,32 @@ import { Alert } from "../components/alert";
 import { signInPath } from "../lib/return-path";
 import { trpc } from "../lib/trpc";
 import { useSignOut } from "../lib/use-sign-out";
+import { useSessionEnded } from "./session-ended";
 
 /**
  * The shell of every signed-in page. It renders its page only with a live session; otherwise it
  * sends the user to sign-in and back here afterwards. `session.current` is re-checked now and
  * then and whenever the window regains focus, so a session revoked elsewhere is noticed soon.
+ * A session that ends under a page leaves through the same handler as any 401, so a request
+ * that learnt why (evicted, revoked, expired) decides the notice.
  */
 export function SignedInLayout() {
   const location = useLocation();
   const current = trpc.session.current.useQuery(undefined, { refetchInterval: 60_000 });
   const hadSession = useRef(false);
   const { signOut, isPending, failed } = useSignOut();
+  const onSessionEnded = useSessionEnded();
+  const ended = current.isSuccess && !current.data && hadSession.current;
 
   useEffect(() => {
     if (current.data) hadSession.current = true;
   }, [current.data]);
 
-  if (current.isPending) {
+  useEffect(() => {
+    if (ended) onSessionEnded("session-ended");
+  }, [ended, onSessionEnded]);
+
+  if (current.isPending || ended) {
     return (
       <main className="centered" aria-busy="true">
         <p className="muted">Loading…</p>
@@ -41,8 +50,7 @@ export function SignedInLayout() {
   }
   if (!current.data) {
     const here = location.pathname + location.search + location.hash;
-    const notice = hadSession.current ? "session-ended" : undefined;
-    return <Navigate to={signInPath(here, notice)} replace />;
+    return <Navigate to={signInPath(here)} replace />;
   }
 
   const { user } = current.data;
@@ -58,6 +66,7 @@ export function SignedInLayout() {
               Home
             </NavLink>
             <NavLink to="/sessions">Sessions</NavLink>
+            <NavLink to="/activity">Activity</NavLink>
             <NavLink to="/account">Account</NavLink>
           </nav>
           <div className="topbar-user">

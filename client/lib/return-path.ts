@@ -1,3 +1,5 @@
+import { ErrorReason } from "../../shared/errors";
+
 /**
  * Where to go after signing in. Only same-app paths are accepted: `next=//evil.example` or
  * `next=https://evil.example` would turn sign-in into an open redirect.
@@ -26,15 +28,58 @@ export function signInPath(path: string, notice?: SignInNotice): string {
   return query ? `/sign-in?${query}` : "/sign-in";
 }
 
-export type SignInNotice = "session-ended" | "signed-out" | "signed-out-everywhere" | "deleted";
+export type SignInNotice =
+  | "session-ended"
+  | "evicted"
+  | "revoked"
+  | "expired"
+  | "binding"
+  | "signed-out"
+  | "signed-out-everywhere"
+  | "deleted";
 
-export const signInNotices: Record<SignInNotice, string> = {
-  "session-ended": "Your session ended. Sign in again to continue.",
-  "signed-out": "You are signed out.",
-  "signed-out-everywhere": "You are signed out on every device.",
-  deleted: "Your account and all its sessions were deleted.",
+/** What the sign-in page says about why the user is there: `info` when the session ended unasked. */
+export const signInNotices: Record<SignInNotice, { message: string; tone: "info" | "success" }> = {
+  "session-ended": { message: "Your session ended. Sign in again to continue.", tone: "info" },
+  evicted: {
+    message:
+      "You were signed out because your account was signed in on another device, and only a limited number of devices may be signed in at once.",
+    tone: "info",
+  },
+  revoked: {
+    message: "Your session was ended from another device or by an administrator.",
+    tone: "info",
+  },
+  expired: { message: "Your session expired. Sign in again.", tone: "info" },
+  binding: {
+    message: "Your session was ended because it was used from another network or browser.",
+    tone: "info",
+  },
+  "signed-out": { message: "You are signed out.", tone: "success" },
+  "signed-out-everywhere": { message: "You are signed out on every device.", tone: "success" },
+  deleted: { message: "Your account and all its sessions were deleted.", tone: "success" },
 };
 
 export function isSignInNotice(value: string | null): value is SignInNotice {
   return value !== null && Object.hasOwn(signInNotices, value);
+}
+
+/**
+ * The notice for a session that ended behind the user's back, from the reason of the 401 that
+ * said so. Only the first request after the end carries a specific reason; later ones (and a
+ * plain sign-out elsewhere) get the generic notice.
+ */
+export function sessionEndedNotice(reason: ErrorReason | null): SignInNotice {
+  switch (reason) {
+    case ErrorReason.SESSION_EVICTED:
+      return "evicted";
+    case ErrorReason.SESSION_REVOKED:
+      return "revoked";
+    case ErrorReason.SESSION_EXPIRED:
+      return "expired";
+    case ErrorReason.SESSION_BINDING_MISMATCH:
+      return "binding";
+    default:
+      return "session-ended";
+  }
 }

@@ -5,12 +5,18 @@
  */
 import { boolean, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
+/** `admin` may end any user's sessions (ASVS 7.4.5); set with `npm run sessions -- set-role`. */
+export const USER_ROLES = ["user", "admin"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
 export const user = pgTable("user", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   email: text("email").notNull().unique(),
   emailVerified: boolean("email_verified").notNull().default(false),
   image: text("image"),
+  /** Not one of Better Auth's own fields: declared as an additional field it can never set from input. */
+  role: text("role", { enum: USER_ROLES }).notNull().default("user"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
@@ -28,10 +34,14 @@ export const session = pgTable(
     userAgent: text("user_agent"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set when binding is `audit` and a request came from another network or browser. */
+    bindingMismatchAt: timestamp("binding_mismatch_at", { withTimezone: true }),
   },
   (table) => [
     index("session_user_id_idx").on(table.userId),
     index("session_expires_at_idx").on(table.expiresAt),
+    // The cleanup finds sessions past their absolute lifetime by creation time.
+    index("session_created_at_idx").on(table.createdAt),
   ],
 );
 

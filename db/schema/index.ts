@@ -1,1 +1,2 @@
-export { account, session, user, verification } from "./auth";
+export { account, session, USER_ROLES, type UserRole, user, verification } from "./auth";
+export { SESSION_EVENT_TYPES, sessionEvent, sessionPolicy } from "./session-policy";

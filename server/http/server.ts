@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { CLIENT_IP_HEADER } from "../auth";
 import { appRouter } from "../routers";
 import { type AppDependencies, createContext } from "../trpc/context";
+import { createClientIpResolver } from "./client-ip";
 import { applyCors, refuseUnsafeRequest, sendJson, sendRefusal } from "./request-guard";
 import { createStaticHandler } from "./static-files";
 
@@ -39,6 +40,7 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
   const authHandler = toNodeHandler(deps.auth);
   const serveStatic = createStaticHandler(options.staticDir);
   const reportError = options.onError ?? ((error) => console.error(error));
+  const resolveClientIp = createClientIpResolver(deps.config.trustedProxies);
 
   async function handleTrpc(req: IncomingMessage, res: ServerResponse, pathname: string) {
     const resHeaders = new Headers();
@@ -65,7 +67,13 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    setClientIp(req, deps.config.trustProxy);
+    // Better Auth records the client IP from CLIENT_IP_HEADER: whatever the client sent in it is
+    // replaced by the address we worked out ourselves.
+    const forwardedFor = req.headers["x-forwarded-for"];
+    req.headers[CLIENT_IP_HEADER] = resolveClientIp(
+      req.socket.remoteAddress,
+      Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor,
+    );
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
 
     if (pathname === "/healthz") {
@@ -110,17 +118,6 @@ function toHeaders(req: IncomingMessage): Headers {
     else if (value !== undefined) headers.set(name, value);
   }
   return headers;
-}
-
-/**
- * Better Auth records the client IP from CLIENT_IP_HEADER; whatever the client sent in it is
- * replaced by the socket's address, or by the last X-Forwarded-For hop when behind our own proxy.
- */
-function setClientIp(req: IncomingMessage, trustProxy: boolean) {
-  const forwarded = req.headers["x-forwarded-for"];
-  const lastHop = typeof forwarded === "string" ? forwarded.split(",").at(-1)?.trim() : undefined;
-  const ip = (trustProxy && lastHop) || req.socket.remoteAddress || "";
-  req.headers[CLIENT_IP_HEADER] = ip.replace(/^::ffff:/, "");
 }
 
 function withoutToken<T extends { token?: unknown }>(session: T): Omit<T, "token"> {

@@ -1,19 +1,25 @@
 import { TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
-import { user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import { changeEmailInput, changePasswordInput } from "../../shared/schemas";
+import { EndReason } from "../../shared/session-events";
 import { changeEmail } from "../account/change-email";
-import { endCurrentSession, refuseWrongPassword } from "../sessions/auth-calls";
+import {
+  endCurrentSession,
+  refuseWrongPassword,
+  replaceSessionWithPassword,
+  requestActor,
+} from "../sessions/auth-calls";
 import { forwardSetCookies } from "../sessions/cookies";
+import { deleteUserAndSessions, endOtherSessions } from "../sessions/end";
 import { ReasonedError } from "../trpc/errors";
 import { freshProcedure, router } from "../trpc/init";
 
 /** Sensitive account changes: each needs a recently authenticated session (ASVS 7.5.1). */
 export const accountRouter = router({
   /**
-   * Changes the password. By default every other session ends and this one is replaced by a
-   * new session (ASVS 7.4.3); Better Auth does both in one transaction.
+   * Changes the password. By default every other session ends (ASVS 7.4.3), recorded as
+   * `password_change`, and this device gets a new session (new token). Better Auth only
+   * changes the password, so the activity log can say why the sessions ended.
    */
   changePassword: freshProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
     const result = await ctx.auth.api
@@ -21,14 +27,24 @@ export const accountRouter = router({
         body: {
           currentPassword: input.currentPassword,
           newPassword: input.newPassword,
-          revokeOtherSessions: input.revokeOtherSessions,
+          revokeOtherSessions: false,
         },
         headers: ctx.headers,
         returnHeaders: true,
       })
       .catch(refuseWrongPassword);
     forwardSetCookies(result.headers, ctx.resHeaders);
-    return { otherSessionsEnded: input.revokeOtherSessions };
+    const otherSessionsEnded = input.revokeOtherSessions
+      ? await endOtherSessions(
+          ctx.db,
+          ctx.user.id,
+          ctx.session.id,
+          EndReason.PASSWORD_CHANGE,
+          requestActor(ctx),
+        )
+      : 0;
+    await replaceSessionWithPassword(ctx, input.newPassword);
+    return { otherSessionsEnded };
   }),
 
   /** Changes the email address (no mail is sent: this product has no mailer; the address is marked unverified). */
@@ -56,11 +72,8 @@ export const accountRouter = router({
 
   /** Deletes the account; its sessions and credentials go with it (ASVS 7.4.2). */
   delete: freshProcedure.mutation(async ({ ctx }) => {
-    const deleted = await ctx.db
-      .delete(user)
-      .where(eq(user.id, ctx.user.id))
-      .returning({ id: user.id });
-    if (deleted.length === 0) {
+    const deleted = await deleteUserAndSessions(ctx.db, ctx.user.id, requestActor(ctx));
+    if (!deleted) {
       throw new TRPCError({ code: "NOT_FOUND", message: `No user '${ctx.user.id}'` });
     }
     await endCurrentSession(ctx);

@@ -1,10 +1,12 @@
 import { router } from "../trpc/init";
 import { accountRouter } from "./account";
+import { adminRouter } from "./admin";
 import { sessionRouter } from "./session";
 
 export const appRouter = router({
   session: sessionRouter,
   account: accountRouter,
+  admin: adminRouter,
 });
 
 /** The only thing the client imports from the server, as a type. */

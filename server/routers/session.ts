@@ -1,24 +1,32 @@
 import { TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
-import { user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
-import { reauthenticateInput, revokeSessionInput } from "../../shared/schemas";
-import { endCurrentSession, refuseWrongPassword } from "../sessions/auth-calls";
-import { forwardSetCookies } from "../sessions/cookies";
+import { activityInput, reauthenticateInput, revokeSessionInput } from "../../shared/schemas";
+import { EndReason } from "../../shared/session-events";
 import {
-  endAllSessions,
-  endOtherSessions,
-  endSessionById,
-  listLiveSessions,
-} from "../sessions/sessions";
-import { ReasonedError } from "../trpc/errors";
+  endCurrentSession,
+  replaceSessionWithPassword,
+  requestActor,
+} from "../sessions/auth-calls";
+import { endAllSessions, endOtherSessions, endSessionById } from "../sessions/end";
+import { listActivity } from "../sessions/events";
+import { listLiveSessions } from "../sessions/sessions";
+import { sessionEndedError } from "../trpc/errors";
 import { freshProcedure, protectedProcedure, publicProcedure, router } from "../trpc/init";
 
 export const sessionRouter = router({
-  /** The signed-in user and their session, or null. */
-  current: publicProcedure.query(({ ctx }) => {
-    if (!ctx.session || !ctx.user) return null;
+  /**
+   * The signed-in user and their session, or null when signed out. A request that still carries
+   * the cookie of a session that was ended for it (evicted, revoked, expired, binding) gets
+   * UNAUTHORIZED with that reason instead, so the client can tell its user why.
+   */
+  current: publicProcedure.query(async ({ ctx }) => {
+    if (!ctx.session || !ctx.user) {
+      const reason = await ctx.explainNoSession();
+      if (reason !== ErrorReason.SESSION_REQUIRED) throw sessionEndedError(reason);
+      return null;
+    }
     const createdAt = new Date(ctx.session.createdAt);
+    const { freshAgeSec, absoluteLifetimeSec } = ctx.config.session;
     return {
       user: {
         id: ctx.user.id,
@@ -32,9 +40,9 @@ export const sessionRouter = router({
         createdAt: createdAt.toISOString(),
         expiresAt: new Date(ctx.session.expiresAt).toISOString(),
         /** Until then sensitive actions need no password confirmation. */
-        freshUntil: new Date(
-          createdAt.getTime() + ctx.config.session.freshAgeSec * 1000,
-        ).toISOString(),
+        freshUntil: new Date(createdAt.getTime() + freshAgeSec * 1000).toISOString(),
+        /** The absolute lifetime: the session ends then however active it is. */
+        endsAtLatest: new Date(createdAt.getTime() + absoluteLifetimeSec * 1000).toISOString(),
       },
     };
   }),
@@ -42,6 +50,16 @@ export const sessionRouter = router({
   /** Every live session (device) of the user, the current one marked. */
   list: protectedProcedure.query(({ ctx }) =>
     listLiveSessions(ctx.db, ctx.user.id, ctx.session.id),
+  ),
+
+  /** The user's own session events (sign-ins, refreshes, ends and why), newest first, paginated. */
+  activity: protectedProcedure.input(activityInput).query(({ ctx, input }) =>
+    listActivity(ctx.db, {
+      userId: ctx.user.id,
+      currentSessionId: ctx.session.id,
+      limit: input.limit,
+      cursor: input.cursor ?? null,
+    }),
   ),
 
   /**
@@ -53,7 +71,14 @@ export const sessionRouter = router({
       await endCurrentSession(ctx);
       return { ended: 1, signedOut: true };
     }
-    if (!(await endSessionById(ctx.db, ctx.user.id, input.id))) {
+    const ended = await endSessionById(
+      ctx.db,
+      ctx.user.id,
+      input.id,
+      EndReason.OTHER_DEVICE,
+      requestActor(ctx),
+    );
+    if (!ended) {
       throw new TRPCError({ code: "NOT_FOUND", message: `No session '${input.id}' for this user` });
     }
     return { ended: 1, signedOut: false };
@@ -61,13 +86,19 @@ export const sessionRouter = router({
 
   /** Ends every session of the user but this one. */
   revokeOthers: freshProcedure.mutation(async ({ ctx }) => {
-    const ended = await endOtherSessions(ctx.db, ctx.user.id, ctx.session.id);
+    const ended = await endOtherSessions(
+      ctx.db,
+      ctx.user.id,
+      ctx.session.id,
+      EndReason.OTHER_DEVICE,
+      requestActor(ctx),
+    );
     return { ended, signedOut: false };
   }),
 
   /** Ends every session of the user, this one included ("sign out everywhere"). */
   revokeAll: freshProcedure.mutation(async ({ ctx }) => {
-    const ended = await endAllSessions(ctx.db, ctx.user.id);
+    const ended = await endAllSessions(ctx.db, ctx.user.id, EndReason.ALL, requestActor(ctx));
     await endCurrentSession(ctx);
     return { ended, signedOut: true };
   }),
@@ -77,25 +108,7 @@ export const sessionRouter = router({
    * the old session ends (ASVS 7.2.4). A wrong password changes nothing.
    */
   reauthenticate: protectedProcedure.input(reauthenticateInput).mutation(async ({ ctx, input }) => {
-    // The email comes from the database: the cookie cache may hold one changed minutes ago.
-    const [owner] = await ctx.db
-      .select({ email: user.email })
-      .from(user)
-      .where(eq(user.id, ctx.user.id));
-    if (!owner) {
-      throw new ReasonedError("UNAUTHORIZED", ErrorReason.SESSION_REQUIRED, "Sign in to continue");
-    }
-    const signedIn = await ctx.auth.api
-      .signInEmail({
-        body: { email: owner.email, password: input.password },
-        headers: ctx.headers,
-        returnHeaders: true,
-      })
-      .catch(refuseWrongPassword);
-    forwardSetCookies(signedIn.headers, ctx.resHeaders);
-    // The sign-in hook already ended the old session when its cookie came along; this makes
-    // sure of it whatever carried the request.
-    await endSessionById(ctx.db, ctx.user.id, ctx.session.id);
+    await replaceSessionWithPassword(ctx, input.password);
     return { reauthenticated: true };
   }),
 });

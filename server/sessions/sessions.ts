@@ -1,8 +1,8 @@
 /**
- * Session domain operations as plain functions over the database. Every write is scoped by the
- * owner's user id, so another user's session id can never be read or ended through them.
+ * Reading a user's sessions (devices). Every query is scoped by the owner's user id, so another
+ * user's session can never be read through it; ending sessions lives in ./end.ts.
  */
-import { and, desc, eq, gt, ne } from "drizzle-orm";
+import { and, desc, eq, gt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { session } from "../../db/schema";
 import { type DeviceDescription, describeDevice } from "./device";
@@ -16,6 +16,8 @@ export interface DeviceSession {
   userAgent: string | null;
   device: DeviceDescription;
   isCurrent: boolean;
+  /** A request came from another network or browser than the session was created on (binding `audit`). */
+  bindingMismatch: boolean;
 }
 
 /** Every live session of a user, most recently active first. Never a token. */
@@ -32,6 +34,7 @@ export async function listLiveSessions(
       expiresAt: session.expiresAt,
       ipAddress: session.ipAddress,
       userAgent: session.userAgent,
+      bindingMismatchAt: session.bindingMismatchAt,
     })
     .from(session)
     .where(and(eq(session.userId, userId), gt(session.expiresAt, new Date())))
@@ -45,32 +48,6 @@ export async function listLiveSessions(
     userAgent: row.userAgent,
     device: describeDevice(row.userAgent),
     isCurrent: row.id === currentSessionId,
+    bindingMismatch: row.bindingMismatchAt !== null,
   }));
-}
-
-/** Ends one of the user's sessions; false when no such session belongs to the user. */
-export async function endSessionById(db: Database, userId: string, sessionId: string) {
-  const ended = await db
-    .delete(session)
-    .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
-    .returning({ id: session.id });
-  return ended.length > 0;
-}
-
-/** Ends every session of the user except one; returns how many ended. */
-export async function endOtherSessions(db: Database, userId: string, keepSessionId: string) {
-  const ended = await db
-    .delete(session)
-    .where(and(eq(session.userId, userId), ne(session.id, keepSessionId)))
-    .returning({ id: session.id });
-  return ended.length;
-}
-
-/** Ends every session of the user; returns how many ended. */
-export async function endAllSessions(db: Database, userId: string) {
-  const ended = await db
-    .delete(session)
-    .where(eq(session.userId, userId))
-    .returning({ id: session.id });
-  return ended.length;
 }

@@ -4,10 +4,12 @@
  * re-authentication) are collected in `resHeaders` and written by the HTTP adapter.
  */
 import type { Database } from "../../db/client";
+import { ErrorReason } from "../../shared/errors";
 import type { Auth, AuthSession } from "../auth";
 import type { Config } from "../env";
 import type { ActivityRecorder } from "../sessions/activity";
 import { forwardSetCookies } from "../sessions/cookies";
+import { applySessionPolicy, explainMissingSession } from "../sessions/validation";
 
 export interface AppDependencies {
   db: Database;
@@ -23,9 +25,20 @@ export interface ContextInnerOptions {
   /** Where procedures put headers for the response, Set-Cookie above all. */
   resHeaders: Headers;
   auth: AuthSession | null;
+  /**
+   * Why there is no session, for the UNAUTHORIZED error (evicted, revoked, expired, ...).
+   * Asked only when a procedure needs a session and there is none.
+   */
+  explainNoSession?: () => Promise<ErrorReason>;
 }
 
-export function createContextInner({ deps, headers, resHeaders, auth }: ContextInnerOptions) {
+export function createContextInner({
+  deps,
+  headers,
+  resHeaders,
+  auth,
+  explainNoSession,
+}: ContextInnerOptions) {
   return {
     db: deps.db,
     auth: deps.auth,
@@ -34,18 +47,35 @@ export function createContextInner({ deps, headers, resHeaders, auth }: ContextI
     resHeaders,
     session: auth?.session ?? null,
     user: auth?.user ?? null,
+    explainNoSession: explainNoSession ?? (async () => ErrorReason.SESSION_REQUIRED),
   };
 }
 
 export type Context = ReturnType<typeof createContextInner>;
 
-/** Resolves the session through Better Auth (cookie cache confirmed by liveness, or database). */
-export async function createContext(options: Omit<ContextInnerOptions, "auth">): Promise<Context> {
+/**
+ * Resolves the session through Better Auth (cookie cache confirmed by liveness, or database),
+ * then applies our policies: absolute lifetime and binding.
+ */
+export async function createContext(
+  options: Omit<ContextInnerOptions, "auth" | "explainNoSession">,
+): Promise<Context> {
   const { deps, headers, resHeaders } = options;
   const result = await deps.auth.api.getSession({ headers, returnHeaders: true });
   // A sliding refresh or a cleared cookie arrives as Set-Cookie: the browser must receive it.
   forwardSetCookies(result.headers, resHeaders);
-  const auth = result.response;
-  if (auth) await deps.activity.touch(auth.session);
-  return createContextInner({ ...options, auth });
+  const policyDeps = {
+    db: deps.db,
+    auth: deps.auth,
+    policy: deps.config.session,
+    secret: deps.config.secret,
+  };
+  const outcome = await applySessionPolicy(policyDeps, result.response, headers, resHeaders);
+  if (outcome.auth) await deps.activity.touch(outcome.auth.session);
+  const ended = outcome.ended;
+  return createContextInner({
+    ...options,
+    auth: outcome.auth,
+    explainNoSession: ended ? async () => ended : () => explainMissingSession(policyDeps, headers),
+  });
 }

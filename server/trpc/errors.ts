@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import type { ErrorReason } from "../../shared/errors";
+import { ErrorReason } from "../../shared/errors";
 
 type Code = ConstructorParameters<typeof TRPCError>[0]["code"];
 
@@ -10,4 +10,23 @@ export class ReasonedError extends TRPCError {
     super({ code, message });
     this.reason = reason;
   }
+}
+
+const SESSION_ENDED_MESSAGES: Partial<Record<ErrorReason, string>> = {
+  [ErrorReason.SESSION_EVICTED]:
+    "You were signed out: a sign-in on another device went over the limit of signed-in devices",
+  [ErrorReason.SESSION_REVOKED]:
+    "Your session was ended from another device or by an administrator",
+  [ErrorReason.SESSION_EXPIRED]: "Your session expired",
+  [ErrorReason.SESSION_BINDING_MISMATCH]:
+    "Your session was ended because it was used from another network or browser",
+};
+
+/** UNAUTHORIZED for a request without a live session, saying why its session ended when known. */
+export function sessionEndedError(reason: ErrorReason): ReasonedError {
+  return new ReasonedError(
+    "UNAUTHORIZED",
+    reason,
+    SESSION_ENDED_MESSAGES[reason] ?? "Sign in to continue",
+  );
 }

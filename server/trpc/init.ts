@@ -4,10 +4,10 @@
 import { initTRPC } from "@trpc/server";
 import { and, eq, gt } from "drizzle-orm";
 import { ZodError, z } from "zod";
-import { session } from "../../db/schema";
+import { session, user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import type { Context } from "./context";
-import { ReasonedError } from "./errors";
+import { ReasonedError, sessionEndedError } from "./errors";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -34,10 +34,13 @@ export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure;
 
-/** A live session is required; after it `ctx.session` and `ctx.user` are non-null. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+/**
+ * A live session is required; after it `ctx.session` and `ctx.user` are non-null. Without one
+ * the error says why the session ended, when the request still carried its cookie.
+ */
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
   if (!ctx.session || !ctx.user) {
-    throw new ReasonedError("UNAUTHORIZED", ErrorReason.SESSION_REQUIRED, "Sign in to continue");
+    throw sessionEndedError(await ctx.explainNoSession());
   }
   return next({ ctx: { session: ctx.session, user: ctx.user } });
 });
@@ -61,6 +64,26 @@ export const freshProcedure = protectedProcedure.use(async ({ ctx, next }) => {
       "FORBIDDEN",
       ErrorReason.SESSION_NOT_FRESH,
       "Confirm your password to continue",
+    );
+  }
+  return next();
+});
+
+/**
+ * Administrators only (`user.role = 'admin'`, read from the database, never from the cookie
+ * cache), recently authenticated like any sensitive action.
+ */
+export const adminProcedure = freshProcedure.use(async ({ ctx, next }) => {
+  const [row] = await ctx.db
+    .select({ role: user.role })
+    .from(user)
+    .where(eq(user.id, ctx.user.id))
+    .limit(1);
+  if (row?.role !== "admin") {
+    throw new ReasonedError(
+      "FORBIDDEN",
+      ErrorReason.ADMIN_REQUIRED,
+      "Only administrators may do this",
     );
   }
   return next();

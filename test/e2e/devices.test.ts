@@ -68,6 +68,8 @@ describe.skipIf(!hasChromium).each(databaseKinds)("devices on %s", (kind) => {
     await signInInBrowser(phone.page, credentials, { navigate: false });
     await phone.page.getByRole("heading", { name: "Sessions" }).waitFor();
     expectPath(phone.page, "/sessions");
+    // The heading shows before the list has loaded.
+    await phone.page.getByTestId("session-row").nth(1).waitFor();
     expect(await phone.page.getByTestId("session-row").count()).toBe(2);
 
     expect(laptop.pageErrors).toEqual([]);

@@ -60,9 +60,13 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
         await laptop.call((c) =>
           c.account.changePassword({ currentPassword: credentials.password, newPassword }),
         ),
-      ).toEqual({ otherSessionsEnded: true });
+      ).toEqual({ otherSessionsEnded: 1 });
 
-      expect(await phone.call((c) => c.session.current())).toBeNull();
+      await expectTrpcError(
+        phone.call((c) => c.session.current()),
+        "UNAUTHORIZED",
+        ErrorReason.SESSION_REVOKED,
+      );
       expect(laptop.sessionToken()).not.toBe(oldToken);
       expect(await laptop.call((c) => c.session.list())).toHaveLength(1);
       const replay = new Device(app.deps);
@@ -162,10 +166,15 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
       const { credentials, laptop, phone, userId } = await userWithTwoDevices();
       expect(await laptop.call((c) => c.account.delete())).toEqual({ deleted: true });
       expect(laptop.jar.names()).toEqual([]);
-      expect(await phone.call((c) => c.session.current())).toBeNull();
+      await expectTrpcError(
+        phone.call((c) => c.session.current()),
+        "UNAUTHORIZED",
+        ErrorReason.SESSION_REVOKED,
+      );
       await expectTrpcError(
         phone.call((c) => c.session.list()),
         "UNAUTHORIZED",
+        ErrorReason.SESSION_REQUIRED,
       );
       const db = app.database.db;
       expect(await db.select().from(user).where(eq(user.id, userId))).toHaveLength(0);

@@ -156,14 +156,25 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
       ended: 2,
       signedOut: false,
     });
-    expect(await phone.call((c) => c.session.current())).toBeNull();
-    expect(await tablet.call((c) => c.session.current())).toBeNull();
+    // Their next request learns why (and clears their cookies); the one after is plain signed out.
+    for (const other of [phone, tablet]) {
+      await expectTrpcError(
+        other.call((c) => c.session.current()),
+        "UNAUTHORIZED",
+        ErrorReason.SESSION_REVOKED,
+      );
+      expect(await other.call((c) => c.session.current())).toBeNull();
+    }
     expect(await laptop.call((c) => c.session.list())).toHaveLength(1);
 
     await phone.signIn(credentials);
     expect(await laptop.call((c) => c.session.revokeAll())).toEqual({ ended: 2, signedOut: true });
     expect(await laptop.call((c) => c.session.current())).toBeNull();
-    expect(await phone.call((c) => c.session.current())).toBeNull();
+    await expectTrpcError(
+      phone.call((c) => c.session.current()),
+      "UNAUTHORIZED",
+      ErrorReason.SESSION_REVOKED,
+    );
     const userId = (await phone.signIn(credentials)).user.id;
     const rows = await app.database.db.select().from(session).where(eq(session.userId, userId));
     expect(rows).toHaveLength(1);

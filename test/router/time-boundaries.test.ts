@@ -107,10 +107,15 @@ describe.each(databaseKinds)("session timing on %s", (kind) => {
     vi.setSystemTime(T0 + 7 * DAY - 1);
     expect(await early.device.call((c) => c.session.current())).not.toBeNull();
     vi.setSystemTime(T0 + 7 * DAY + 1);
-    expect(await late.device.call((c) => c.session.current())).toBeNull();
+    await expectTrpcError(
+      late.device.call((c) => c.session.current()),
+      "UNAUTHORIZED",
+      ErrorReason.SESSION_EXPIRED,
+    );
     await expectTrpcError(
       late.device.call((c) => c.session.list()),
       "UNAUTHORIZED",
+      ErrorReason.SESSION_REQUIRED,
     );
     // The refused device was told to drop its cookies.
     expect(late.device.jar.get("better-auth.session_token")).toBeUndefined();

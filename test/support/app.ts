@@ -9,6 +9,7 @@ import type { DatabaseHandle } from "../../db/client";
 import { createAppDependencies } from "../../server/app";
 import { type Config, parseConfig } from "../../server/env";
 import { createRequestHandler } from "../../server/http/server";
+import { storeSessionPolicy } from "../../server/sessions/policy";
 import type { AppDependencies } from "../../server/trpc/context";
 import { openTestDatabase } from "./database";
 import type { DatabaseKind } from "./environment";
@@ -36,7 +37,9 @@ export async function createTestApp(
   env: Record<string, string> = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(kind);
-  const deps = createAppDependencies(database, testConfig(env));
+  const config = testConfig(env);
+  await storeSessionPolicy(database.db, config.session);
+  const deps = createAppDependencies(database, config);
   return { database, deps, close: () => database.close() };
 }
 
@@ -62,10 +65,9 @@ export async function startTestServer(
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://localhost:${port}`;
   const database = await openTestDatabase(kind);
-  const deps = createAppDependencies(
-    database,
-    testConfig({ PORT: String(port), BASE_URL: baseUrl, ...env }),
-  );
+  const config = testConfig({ PORT: String(port), BASE_URL: baseUrl, ...env });
+  await storeSessionPolicy(database.db, config.session);
+  const deps = createAppDependencies(database, config);
   handler = createRequestHandler(deps, { staticDir });
   return {
     baseUrl,

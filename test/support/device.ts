@@ -38,8 +38,9 @@ export class Device {
 
   constructor(
     private readonly deps: AppDependencies,
-    private readonly userAgent = FIREFOX_LINUX,
-    private readonly ip = "203.0.113.7",
+    /** Change these to move the device to another browser or network. */
+    public userAgent = FIREFOX_LINUX,
+    public ip = "203.0.113.7",
   ) {}
 
   headers(): Headers {

@@ -3,9 +3,9 @@
  * and the few page actions every scenario repeats (typed as a user would type them).
  */
 import { eq } from "drizzle-orm";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { expect } from "vitest";
-import { session, user } from "../../db/schema";
+import { session, sessionEvent, user } from "../../db/schema";
 import { startTestServer, type TestServer } from "./app";
 import { buildSpa, launchBrowser, openDevice } from "./browser";
 import type { Credentials } from "./device";
@@ -20,6 +20,17 @@ export interface SpaHarness {
   sessionsOf(email: string): Promise<{ id: string; createdAt: Date }[]>;
   /** Moves every session of the user back in time, so it is no longer fresh. */
   ageSessions(email: string, byMs: number): Promise<void>;
+  /** The user's activity events as the database has them (type and reason), oldest first. */
+  eventsOf(email: string): Promise<{ type: string; reason: string | null }[]>;
+  /**
+   * Signs in through Better Auth's endpoint with the device's cookies and user agent, but not
+   * through its page: a quick way to make sign-ins (and, in a browser already signed in,
+   * replaced sessions) without typing.
+   */
+  signInOverHttp(
+    context: BrowserContext,
+    credentials: Pick<Credentials, "email" | "password">,
+  ): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }
 
@@ -52,6 +63,20 @@ export async function startSpa(kind: DatabaseKind, env: Record<string, string> =
           .set({ createdAt: new Date(row.createdAt.getTime() - byMs) })
           .where(eq(session.id, row.id));
       }
+    },
+    async eventsOf(email) {
+      return db
+        .select({ type: sessionEvent.type, reason: sessionEvent.reason })
+        .from(sessionEvent)
+        .where(eq(sessionEvent.userId, await userId(email)))
+        .orderBy(sessionEvent.id);
+    },
+    async signInOverHttp(context, { email, password }) {
+      const response = await context.request.post("/api/auth/sign-in/email", {
+        data: { email, password },
+        headers: { origin: server.baseUrl },
+      });
+      return { status: response.status(), body: await response.json() };
     },
     async close() {
       await browser.close();
@@ -95,9 +120,13 @@ export function expectPath(page: Page, pathAndQuery: string) {
 }
 
 /** Follows a link of the main navigation, as a user moving between pages would. */
-export async function openFromNav(page: Page, name: "Home" | "Sessions" | "Account") {
+export async function openFromNav(page: Page, name: "Home" | "Sessions" | "Activity" | "Account") {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
-  await page
-    .getByRole("heading", { name: name === "Home" ? /^Welcome/ : name, level: 1 })
-    .waitFor();
+  const headings = {
+    Home: /^Welcome/,
+    Sessions: "Sessions",
+    Activity: "Recent activity",
+    Account: "Account",
+  };
+  await page.getByRole("heading", { name: headings[name], level: 1 }).waitFor();
 }

@@ -17,11 +17,19 @@ describe("parseConfig", () => {
   it("applies the seed's session policy by default", () => {
     const config = parseConfig({ BETTER_AUTH_SECRET: SECRET });
     expect(config.session).toEqual({
+      profile: "standard",
       expiresInSec: 7 * 24 * 3600,
       updateAgeSec: 24 * 3600,
       cookieCacheMaxAgeSec: 300,
       freshAgeSec: 600,
+      absoluteLifetimeSec: 30 * 24 * 3600,
+      maxPerUser: 5,
+      limitPolicy: "evict-oldest",
+      binding: "audit",
+      cleanupIntervalSec: 3600,
+      eventRetentionDays: 90,
     });
+    expect(config.trustedProxies).toEqual([]);
     expect(config.cookiePrefix).toBe("better-auth");
     expect(config.baseUrl).toBe("http://localhost:3000");
     expect(config.trustedOrigins).toEqual(["http://localhost:3000"]);
@@ -73,5 +81,55 @@ describe("parseConfig", () => {
     expect(problemsOf({ TRUSTED_ORIGINS: "not a url" })).toEqual([
       "TRUSTED_ORIGINS has an invalid origin: not a url",
     ]);
+  });
+
+  it("has a strict profile that follows NIST SP 800-63B AAL2, each value still settable", () => {
+    const strict = parseConfig({ BETTER_AUTH_SECRET: SECRET, SESSION_PROFILE: "strict" });
+    expect(strict.session).toMatchObject({
+      profile: "strict",
+      expiresInSec: 3600,
+      absoluteLifetimeSec: 24 * 3600,
+      freshAgeSec: 600,
+    });
+    // Sliding without a write on every request: at most one refresh per update age.
+    expect(strict.session.updateAgeSec).toBeGreaterThanOrEqual(60);
+    expect(strict.session.updateAgeSec).toBeLessThan(strict.session.expiresInSec);
+    const tuned = parseConfig({
+      BETTER_AUTH_SECRET: SECRET,
+      SESSION_PROFILE: "strict",
+      SESSION_ABSOLUTE_LIFETIME_SEC: "43200",
+    });
+    expect(tuned.session.absoluteLifetimeSec).toBe(43200);
+    expect(tuned.session.expiresInSec).toBe(3600);
+  });
+
+  it("names bad session policy values", () => {
+    const named = problemsOf({
+      SESSION_PROFILE: "lax",
+      SESSION_MAX_PER_USER: "0",
+      SESSION_LIMIT_POLICY: "random",
+      SESSION_BINDING: "maybe",
+      SESSION_ABSOLUTE_LIFETIME_SEC: "-1",
+    }).join("\n");
+    for (const variable of [
+      "SESSION_PROFILE",
+      "SESSION_MAX_PER_USER",
+      "SESSION_LIMIT_POLICY",
+      "SESSION_BINDING",
+      "SESSION_ABSOLUTE_LIFETIME_SEC",
+    ]) {
+      expect(named).toContain(variable);
+    }
+  });
+
+  it("parses trusted proxies and refuses a malformed one", () => {
+    expect(
+      parseConfig({ BETTER_AUTH_SECRET: SECRET, TRUSTED_PROXIES: "10.0.0.0/8, ::1, 192.0.2.1" })
+        .trustedProxies,
+    ).toEqual(["10.0.0.0/8", "::1", "192.0.2.1"]);
+    expect(problemsOf({ TRUSTED_PROXIES: "10.0.0.0/33" })).toEqual([
+      "TRUSTED_PROXIES has an invalid address or range: 10.0.0.0/33",
+    ]);
+    expect(problemsOf({ TRUSTED_PROXIES: "proxy.local" })).toHaveLength(1);
   });
 });

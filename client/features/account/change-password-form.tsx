@@ -36,7 +36,6 @@ export function ChangePasswordForm() {
         ? "Password changed. Your other devices were signed out."
         : "Password changed.",
     );
-    // This device now holds a new session.
     await utils.session.invalidate();
   };
 

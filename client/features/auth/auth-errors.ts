@@ -2,6 +2,7 @@
  * Better Auth answers sign-up and sign-in failures with an error code; this turns them into
  * messages, attached to the field they are about when there is one.
  */
+import { ErrorReason } from "../../../shared/errors";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/schemas";
 
 export type AuthField = "name" | "email" | "password";
@@ -29,6 +30,13 @@ export function describeAuthError(error: BetterAuthError): AuthFailure {
       return { field: "password", message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` };
     case "INVALID_EMAIL":
       return { field: "email", message: "Enter a valid email address." };
+    // Policy `deny`: the account is signed in on as many devices as allowed.
+    case ErrorReason.SESSION_LIMIT_REACHED:
+      return {
+        field: null,
+        message:
+          "This account is already signed in on the most devices allowed. Sign out on one of them, then try again.",
+      };
   }
   if (error.status === 429) {
     return { field: null, message: "Too many attempts. Wait a minute and try again." };

@@ -34,9 +34,7 @@ export function SignInPage() {
   return (
     <AuthCard title="Sign in">
       {isSignInNotice(notice) && (
-        <Alert tone={notice === "session-ended" ? "info" : "success"}>
-          {signInNotices[notice]}
-        </Alert>
+        <Alert tone={signInNotices[notice].tone}>{signInNotices[notice].message}</Alert>
       )}
       {form.formError && <Alert tone="error">{form.formError}</Alert>}
       <form onSubmit={submit} noValidate className="stack">

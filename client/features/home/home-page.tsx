@@ -29,6 +29,10 @@ export function HomePage() {
             See every device signed in to your account and sign any of them out.
           </p>
         </Link>
+        <Link to="/activity" className="card link-card">
+          <h2>Recent activity</h2>
+          <p className="muted">Every sign-in and sign-out, and why a session ended.</p>
+        </Link>
         <Link to="/account" className="card link-card">
           <h2>Account</h2>
           <p className="muted">Change your password or email address, or delete your account.</p>

@@ -1,8 +1,9 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../../server/routers";
+import { DeviceIcon } from "../../components/device-icon";
+import { WarningIcon } from "../../components/warning-icon";
+import { deviceTitle, deviceTypeLabel } from "../../lib/device-label";
 import { formatAbsolute, formatRelative } from "../../lib/format-time";
-import { DeviceIcon } from "./device-icon";
-import { deviceTitle, deviceTypeLabel } from "./device-label";
 
 export type DeviceSession = inferRouterOutputs<AppRouter>["session"]["list"][number];
 
@@ -15,12 +16,16 @@ interface SessionCardProps {
 /** One signed-in device. */
 export function SessionCard({ session, onRevoke, revoking }: SessionCardProps) {
   const title = deviceTitle(session.device);
+  const notes = [
+    session.isCurrent && "this device",
+    session.bindingMismatch && "used from another network or browser",
+  ].filter(Boolean);
   return (
     <li
       className={session.isCurrent ? "session-card current" : "session-card"}
       data-testid="session-row"
       data-current={session.isCurrent}
-      aria-label={session.isCurrent ? `${title} (this device)` : title}
+      aria-label={notes.length > 0 ? `${title} (${notes.join(", ")})` : title}
     >
       <DeviceIcon type={session.device.type} />
       <div className="session-body">
@@ -28,6 +33,12 @@ export function SessionCard({ session, onRevoke, revoking }: SessionCardProps) {
           {title}
           {session.isCurrent && <span className="badge">This device</span>}
         </p>
+        {session.bindingMismatch && (
+          <p className="flag-warning small" data-testid="binding-mismatch">
+            <WarningIcon />
+            Used from another network or browser
+          </p>
+        )}
         <p className="muted small">
           {deviceTypeLabel(session.device)} · IP {session.ipAddress ?? "unknown"}
         </p>

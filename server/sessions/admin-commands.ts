@@ -1,0 +1,87 @@
+/**
+ * What `npm run sessions` does, as plain functions (scripts/sessions.ts only parses arguments and
+ * prints). An operator at the command line is the actor: no user, no session, no address.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Database, DatabaseHandle } from "../../db/client";
+import { USER_ROLES, type UserRole, user } from "../../db/schema";
+import { EndReason } from "../../shared/session-events";
+import {
+  CLEANUP_LOCK_KEY,
+  type CleanupPolicy,
+  type CleanupProgress,
+  runSessionCleanup,
+  type SessionCleanupReport,
+} from "./cleanup";
+import { type Actor, endSessionsOfUsers } from "./end";
+
+/** How administrative actions from the CLI are recorded (ASVS 7.4.5: who ended the sessions). */
+export const CLI_ACTOR: Actor = {
+  userId: null,
+  sessionId: null,
+  ipAddress: null,
+  userAgent: "cli",
+};
+
+/** An expected failure of a command (unknown user, bad role): its message is for the operator. */
+export class AdminCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AdminCommandError";
+  }
+}
+
+/** The user with this email (Better Auth stores emails in lower case), or an AdminCommandError. */
+async function findUserByEmail(db: Database, email: string) {
+  const normalized = email.trim().toLowerCase();
+  const [found] = await db
+    .select({ id: user.id, email: user.email, role: user.role })
+    .from(user)
+    .where(eq(user.email, normalized));
+  if (!found) throw new AdminCommandError(`No user with email '${normalized}'`);
+  return found;
+}
+
+/** Ends every session of the user, recorded as `revoked` / `admin` by the CLI; returns how many. */
+export async function revokeSessionsByEmail(
+  db: Database,
+  email: string,
+): Promise<{ email: string; sessionsEnded: number }> {
+  const found = await findUserByEmail(db, email);
+  const sessionsEnded = await endSessionsOfUsers(db, [found.id], EndReason.ADMIN, CLI_ACTOR);
+  return { email: found.email, sessionsEnded };
+}
+
+/** True for a role `user.role` can hold. */
+export function isUserRole(value: string): value is UserRole {
+  return (USER_ROLES as readonly string[]).includes(value);
+}
+
+/** Sets the user's role: how the first administrator is made. */
+export async function setUserRole(
+  db: Database,
+  email: string,
+  role: string,
+): Promise<{ email: string; previousRole: UserRole; role: UserRole }> {
+  if (!isUserRole(role)) {
+    throw new AdminCommandError(`Unknown role '${role}': use one of ${USER_ROLES.join(", ")}`);
+  }
+  const found = await findUserByEmail(db, email);
+  await db.update(user).set({ role, updatedAt: sql`now()` }).where(eq(user.id, found.id));
+  return { email: found.email, previousRole: found.role, role };
+}
+
+/**
+ * A full cleanup, unless another instance (a server's schedule) is running one: then `null`, as
+ * doing it twice at once would only compete for the same rows.
+ */
+export async function cleanupSessions(
+  handle: DatabaseHandle,
+  policy: CleanupPolicy,
+  onProgress?: (progress: CleanupProgress) => void,
+): Promise<SessionCleanupReport | null> {
+  const outcome = await handle.tryExclusive(CLEANUP_LOCK_KEY, () =>
+    runSessionCleanup(handle, policy, { onProgress }),
+  );
+  return outcome.ran ? outcome.value : null;
+}

@@ -1,0 +1,125 @@
+/**
+ * `npm run sessions` as an operator runs it (`node --import tsx scripts/sessions.ts …`), on an
+ * embedded database in a temporary DATA_DIR: exit codes, messages without stack traces, and the
+ * commands' effect on rows written beside it.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../db/client";
+import { migrateDatabase } from "../../db/migrate";
+import { TEST_SECRET } from "../support/app";
+
+const dataDir = mkdtempSync(path.join(tmpdir(), "sessions-cli-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/sessions.ts", ...args], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      DATA_DIR: dataDir,
+      BETTER_AUTH_SECRET: TEST_SECRET,
+      NODE_ENV: "test",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A stack frame line, as Node prints them for an uncaught error. */
+const STACK_FRAME = /^\s+at /m;
+
+describe("the sessions CLI", () => {
+  it("--help prints the usage and exits 0", async () => {
+    const result = await cli("--help");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: npm run sessions -- <command>");
+    expect(result.stdout).toContain("revoke --email <email>");
+    expect(result.stderr).toBe("");
+  });
+
+  it.each([
+    [["frobnicate"], "Unknown command 'frobnicate'."],
+    [[], "No command given."],
+    [["revoke"], "'revoke' needs --email <email>."],
+    [
+      ["set-role", "--email", "a@example.com", "--role", "root"],
+      "'set-role' needs --role user|admin.",
+    ],
+    [["cleanup", "--email", "a@example.com"], "'cleanup' takes no --email."],
+    [["cleanup", "--force"], "Unknown option '--force'"],
+  ])("refuses %j with a message and the usage, exit 2", async (args, message) => {
+    const result = await cli(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain("Usage:");
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+    expect(result.stdout).toBe("");
+  });
+
+  it("cleanup on an empty database prints a summary and exits 0", async () => {
+    const result = await cli("cleanup");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "Cleanup done: 0 expired sessions deleted, 0 old events deleted, 0 batches,",
+    );
+  }, 60_000);
+
+  it("revoke of an unknown email exits 1 with a clear message and no stack trace", async () => {
+    const result = await cli("revoke", "--email", "nobody@example.com");
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe("No user with email 'nobody@example.com'");
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  }, 60_000);
+
+  it("set-role, cleanup and revoke act on the rows of the data directory", async () => {
+    const email = "operator@example.com";
+    // Rows written by the test itself, with the CLI not running (one process owns a PGlite directory).
+    const database = await openDatabase({ pgliteDataDir: path.join(dataDir, "pglite") });
+    try {
+      await migrateDatabase(database);
+      await database.db.execute(sql`
+        insert into "user" (id, name, email) values ('cli-user', 'Operator', ${email})`);
+      await database.db.execute(sql`
+        insert into session (id, token, user_id, expires_at) values
+          ('cli-live', 'cli-token-live', 'cli-user', now() + interval '1 day'),
+          ('cli-expired', 'cli-token-expired', 'cli-user', now() - interval '1 second')`);
+    } finally {
+      await database.close();
+    }
+
+    const role = await cli("set-role", "--email", email, "--role", "admin");
+    expect(role).toMatchObject({ code: 0, stderr: "" });
+    expect(role.stdout.trim()).toBe(`${email}: role user -> admin.`);
+
+    const cleanup = await cli("cleanup");
+    expect(cleanup).toMatchObject({ code: 0, stderr: "" });
+    expect(cleanup.stdout).toContain("  batch 1: 1 sessions deleted so far");
+    expect(cleanup.stdout).toContain("Cleanup done: 1 expired sessions deleted,");
+
+    const revoke = await cli("revoke", "--email", email);
+    expect(revoke).toMatchObject({ code: 0, stderr: "" });
+    expect(revoke.stdout.trim()).toBe(`Ended 1 session(s) of ${email}.`);
+  }, 90_000);
+});

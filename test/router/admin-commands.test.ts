@@ -1,0 +1,111 @@
+/**
+ * The commands behind `npm run sessions`: revoking a user's sessions by email (refused on the
+ * revoked devices' very next request, other users untouched, recorded as an administrator's
+ * action) and setting a role.
+ */
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionEvent, user } from "../../db/schema";
+import {
+  AdminCommandError,
+  revokeSessionsByEmail,
+  setUserRole,
+} from "../../server/sessions/admin-commands";
+import { createTestApp, type TestApp } from "../support/app";
+import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
+import { databaseKinds } from "../support/environment";
+import { expectTrpcError } from "../support/errors";
+
+describe.each(databaseKinds)("admin commands on %s", (kind) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp(kind);
+  });
+  afterAll(() => app.close());
+
+  async function userIdOf(email: string) {
+    const [row] = await app.database.db
+      .select({ id: user.id, role: user.role })
+      .from(user)
+      .where(eq(user.email, email));
+    if (!row) throw new Error(`No user ${email}`);
+    return row;
+  }
+
+  it("revoke ends every session of that user only; the next request is refused; recorded as admin", async () => {
+    const alice = newCredentials("alice");
+    const laptop = new Device(app.deps);
+    const phone = new Device(app.deps, SAFARI_IPHONE, "198.51.100.4");
+    await laptop.signUp(alice);
+    await phone.signIn(alice);
+    const bob = new Device(app.deps);
+    await bob.signUp(newCredentials("bob"));
+    await expect(laptop.call((c) => c.session.list())).resolves.toHaveLength(2);
+
+    // Case does not matter: Better Auth keeps emails in lower case.
+    const result = await revokeSessionsByEmail(app.database.db, alice.email.toUpperCase());
+
+    expect(result).toEqual({ email: alice.email, sessionsEnded: 2 });
+    await expectTrpcError(
+      laptop.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+    );
+    await expectTrpcError(
+      phone.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+    );
+    await expect(bob.call((c) => c.session.list())).resolves.toHaveLength(1);
+
+    const { id: aliceId } = await userIdOf(alice.email);
+    const events = await app.database.db
+      .select({
+        type: sessionEvent.type,
+        reason: sessionEvent.reason,
+        actorSessionId: sessionEvent.actorSessionId,
+        userAgent: sessionEvent.userAgent,
+      })
+      .from(sessionEvent)
+      .where(and(eq(sessionEvent.userId, aliceId), eq(sessionEvent.type, "revoked")));
+    expect(events).toEqual([
+      { type: "revoked", reason: "admin", actorSessionId: null, userAgent: "cli" },
+      { type: "revoked", reason: "admin", actorSessionId: null, userAgent: "cli" },
+    ]);
+  });
+
+  it("revoke of an unknown email fails with a clear message and ends nothing", async () => {
+    const bystander = new Device(app.deps);
+    await bystander.signUp(newCredentials("bystander"));
+    await expect(revokeSessionsByEmail(app.database.db, "nobody@example.com")).rejects.toThrow(
+      new AdminCommandError("No user with email 'nobody@example.com'"),
+    );
+    await expect(bystander.call((c) => c.session.list())).resolves.toHaveLength(1);
+  });
+
+  it("set-role makes a user an administrator and back", async () => {
+    const credentials = newCredentials("operator");
+    await new Device(app.deps).signUp(credentials);
+    expect((await userIdOf(credentials.email)).role).toBe("user");
+
+    await expect(setUserRole(app.database.db, credentials.email, "admin")).resolves.toEqual({
+      email: credentials.email,
+      previousRole: "user",
+      role: "admin",
+    });
+    expect((await userIdOf(credentials.email)).role).toBe("admin");
+
+    await setUserRole(app.database.db, credentials.email, "user");
+    expect((await userIdOf(credentials.email)).role).toBe("user");
+  });
+
+  it("set-role refuses an unknown role and an unknown email", async () => {
+    const credentials = newCredentials("role");
+    await new Device(app.deps).signUp(credentials);
+    await expect(setUserRole(app.database.db, credentials.email, "root")).rejects.toThrow(
+      new AdminCommandError("Unknown role 'root': use one of user, admin"),
+    );
+    await expect(setUserRole(app.database.db, "nobody@example.com", "admin")).rejects.toThrow(
+      AdminCommandError,
+    );
+    expect((await userIdOf(credentials.email)).role).toBe("user");
+  });
+});

@@ -1,0 +1,317 @@
+/**
+ * The cleanup of expired sessions and old events, at its boundaries: rows are moved in time with
+ * SQL (no sleeping), one second or five on either side of the idle expiry, the absolute lifetime
+ * and the event retention. On PostgreSQL also at scale, and the cross-instance lock.
+ */
+import { and, inArray, type SQL, sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { session, sessionEvent } from "../../db/schema";
+import {
+  CLEANUP_LOCK_KEY,
+  type CleanupProgress,
+  cleanupExpiredSessions,
+  runSessionCleanup,
+} from "../../server/sessions/cleanup";
+import { startCleanupSchedule } from "../../server/sessions/cleanup-schedule";
+import { createTestApp, type TestApp } from "../support/app";
+import { Device, newCredentials } from "../support/device";
+import { databaseKinds } from "../support/environment";
+
+/** Rows of `db.execute`, on postgres.js (an array) and PGlite (`{ rows }`) alike. */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
+}
+
+describe.each(databaseKinds)("session cleanup on %s", (kind) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp(kind);
+  });
+  afterAll(() => app.close());
+  // Every test starts from no sessions: one left "1 s before expiry" would expire in the next test.
+  afterEach(async () => {
+    await app.database.db.execute(sql`delete from session`);
+  });
+
+  const lifetimeSec = () => app.deps.config.session.absoluteLifetimeSec;
+
+  /** A signed-up user's session id (real sign-up through Better Auth). */
+  async function newSession(): Promise<string> {
+    const device = new Device(app.deps);
+    await device.signUp(newCredentials("cleanup"));
+    const current = await device.call((c) => c.session.current());
+    if (!current) throw new Error("sign-up gave no session");
+    return current.session.id;
+  }
+
+  async function moveSession(id: string, set: SQL) {
+    await app.database.db.execute(sql`update session set ${set} where id = ${id}`);
+  }
+
+  async function remainingOf(ids: string[]) {
+    const rows = await app.database.db
+      .select({ id: session.id })
+      .from(session)
+      .where(inArray(session.id, ids));
+    return rows.map((row) => row.id).sort();
+  }
+
+  async function endEventsOf(ids: string[]) {
+    return app.database.db
+      .select({
+        sessionId: sessionEvent.sessionId,
+        type: sessionEvent.type,
+        reason: sessionEvent.reason,
+        actorUserId: sessionEvent.actorUserId,
+      })
+      .from(sessionEvent)
+      .where(
+        and(
+          inArray(sessionEvent.sessionId, ids),
+          inArray(sessionEvent.type, ["revoked", "expired", "cleaned_up"]),
+        ),
+      );
+  }
+
+  it("deletes a session 1 s past its expiry and keeps one 1 s before, recorded as idle_timeout", async () => {
+    const [before, after] = [await newSession(), await newSession()];
+    await moveSession(before, sql`expires_at = now() + interval '1 second'`);
+    await moveSession(after, sql`expires_at = now() - interval '1 second'`);
+
+    const result = await cleanupExpiredSessions(app.database.db, {
+      absoluteLifetimeSec: lifetimeSec(),
+    });
+
+    expect(result).toMatchObject({ sessionsDeleted: 1, batches: 1 });
+    expect(await remainingOf([before, after])).toEqual([before]);
+    expect(await endEventsOf([before, after])).toEqual([
+      { sessionId: after, type: "cleaned_up", reason: "idle_timeout", actorUserId: null },
+    ]);
+  });
+
+  it("deletes a session just past its absolute lifetime, though its expiry is ahead, and keeps one just inside", async () => {
+    const [inside, outside] = [await newSession(), await newSession()];
+    // Only created_at moves: expires_at stays 7 days ahead, so only the absolute pass can find it.
+    await moveSession(
+      inside,
+      sql`created_at = now() - make_interval(secs => ${lifetimeSec() - 5})`,
+    );
+    await moveSession(
+      outside,
+      sql`created_at = now() - make_interval(secs => ${lifetimeSec() + 5})`,
+    );
+
+    const result = await cleanupExpiredSessions(app.database.db, {
+      absoluteLifetimeSec: lifetimeSec(),
+    });
+
+    expect(result).toMatchObject({ sessionsDeleted: 1, batches: 1 });
+    expect(await remainingOf([inside, outside])).toEqual([inside]);
+    expect(await endEventsOf([inside, outside])).toEqual([
+      { sessionId: outside, type: "cleaned_up", reason: "absolute_timeout", actorUserId: null },
+    ]);
+  });
+
+  it("works in batches: 5 expired sessions at 2 per batch take 3 batches, each reported", async () => {
+    const expired: string[] = [];
+    for (let i = 0; i < 5; i += 1) expired.push(await newSession());
+    const live = await newSession();
+    for (const id of expired) await moveSession(id, sql`expires_at = now() - interval '1 minute'`);
+
+    const progress: CleanupProgress[] = [];
+    const result = await cleanupExpiredSessions(app.database.db, {
+      absoluteLifetimeSec: lifetimeSec(),
+      batchSize: 2,
+      onProgress: (p) => progress.push(p),
+    });
+
+    expect(result).toMatchObject({ sessionsDeleted: 5, batches: 3 });
+    expect(progress).toEqual([
+      { deletedSoFar: 2, batch: 1 },
+      { deletedSoFar: 4, batch: 2 },
+      { deletedSoFar: 5, batch: 3 },
+    ]);
+    expect(await remainingOf([...expired, live])).toEqual([live]);
+    const events = await endEventsOf([...expired, live]);
+    expect(events.map((e) => e.sessionId).sort()).toEqual([...expired].sort());
+  });
+
+  it("deletes events past the retention period (91 days) and keeps younger ones (89 days)", async () => {
+    const insertEvent = (sessionId: string, ageDays: number) =>
+      app.database.db.execute(sql`
+        insert into session_event (user_id, session_id, type, reason, created_at)
+        values ('retention-user', ${sessionId}, 'revoked', 'sign_out',
+                now() - make_interval(days => ${ageDays}))`);
+    await insertEvent("retention-91", 91);
+    await insertEvent("retention-89", 89);
+    expect(app.deps.config.session.eventRetentionDays).toBe(90);
+
+    const report = await runSessionCleanup(app.database, app.deps.config.session);
+
+    expect(report).toMatchObject({ sessionsDeleted: 0, eventsDeleted: 1 });
+    const kept = await app.database.db
+      .select({ sessionId: sessionEvent.sessionId })
+      .from(sessionEvent)
+      .where(inArray(sessionEvent.sessionId, ["retention-91", "retention-89"]));
+    expect(kept).toEqual([{ sessionId: "retention-89" }]);
+  });
+
+  it("the schedule runs the cleanup, logs counts only, and stops", async () => {
+    const expired = await newSession();
+    await moveSession(expired, sql`expires_at = now() - interval '1 second'`);
+    const lines: string[] = [];
+    const onError = vi.fn();
+    const schedule = startCleanupSchedule(app.database, app.deps.config.session, {
+      log: (line) => lines.push(line),
+      onError,
+      firstRunDelayMs: 0,
+    });
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    await schedule.stop();
+
+    expect(lines[0]).toMatch(
+      /^Session cleanup: 1 expired session\(s\) and 0 old event\(s\) deleted/,
+    );
+    expect(onError).not.toHaveBeenCalled();
+    expect(await remainingOf([expired])).toEqual([]);
+  });
+
+  it("an interval of 0 starts no schedule", async () => {
+    const lines: string[] = [];
+    const schedule = startCleanupSchedule(
+      app.database,
+      { ...app.deps.config.session, cleanupIntervalSec: 0 },
+      { log: (line) => lines.push(line), onError: vi.fn(), firstRunDelayMs: 0 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await schedule.stop();
+    expect(lines).toEqual(["Session cleanup: off in this server (SESSION_CLEANUP_INTERVAL_SEC=0)"]);
+  });
+});
+
+describe.runIf(databaseKinds.includes("postgres"))("session cleanup at scale on PostgreSQL", () => {
+  // CI always sets TEST_DATABASE_URL (REQUIRE_POSTGRES=1), so this runs there.
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp("postgres");
+  });
+  afterAll(() => app.close());
+
+  const EXPIRED = 100_000;
+  const LIVE = 1_000;
+  const USERS = 1_000;
+
+  async function liveIds(): Promise<string[]> {
+    const rows = rowsOf<{ id: string }>(
+      await app.database.db.execute(sql`
+        select id from session
+        where expires_at > now()
+          and created_at > now() - make_interval(secs => ${app.deps.config.session.absoluteLifetimeSec})
+        order by id`),
+    );
+    return rows.map((row) => row.id);
+  }
+
+  it(`deletes ${EXPIRED} expired sessions beside ${LIVE} live ones, recording each`, async () => {
+    const db = app.database.db;
+    await db.execute(sql`
+      insert into "user" (id, name, email)
+      select 'bulk-user-' || g, 'Bulk ' || g, 'bulk-' || g || '@example.com'
+      from generate_series(1, ${USERS}) as g`);
+    // The first LIVE rows are live (one per user, under the per-user limit); the rest expired,
+    // every tenth of them by its absolute lifetime rather than by inactivity.
+    await db.execute(sql`
+      insert into session (id, token, user_id, expires_at, created_at, updated_at)
+      select
+        case when g <= ${LIVE} then 'live-' else 'expired-' end || g,
+        'bulk-token-' || g,
+        'bulk-user-' || (g % ${USERS} + 1),
+        case when g <= ${LIVE} then now() + interval '7 days'
+             else now() - interval '1 second' - g * interval '1 millisecond' end,
+        case when g <= ${LIVE} then now()
+             when g % 10 = 0 then now() - interval '31 days'
+             else now() - interval '8 days' end,
+        now() - interval '1 day'
+      from generate_series(1, ${LIVE + EXPIRED}) as g`);
+    const liveBefore = await liveIds();
+    expect(liveBefore).toHaveLength(LIVE);
+
+    const startedAt = performance.now();
+    const result = await cleanupExpiredSessions(db, {
+      absoluteLifetimeSec: app.deps.config.session.absoluteLifetimeSec,
+    });
+    const elapsedMs = performance.now() - startedAt;
+
+    expect(result).toMatchObject({ sessionsDeleted: EXPIRED, batches: EXPIRED / 5000 });
+    expect(await liveIds()).toEqual(liveBefore);
+    const [{ remaining } = { remaining: -1 }] = rowsOf<{ remaining: number }>(
+      await db.execute(sql`select count(*)::int as remaining from session`),
+    );
+    expect(remaining).toBe(LIVE);
+    const reasons = rowsOf<{ reason: string; count: number }>(
+      await db.execute(sql`
+        select reason, count(*)::int as count from session_event
+        where type = 'cleaned_up' group by reason order by reason`),
+    );
+    expect(reasons).toEqual([
+      { reason: "absolute_timeout", count: EXPIRED / 10 },
+      { reason: "idle_timeout", count: EXPIRED - EXPIRED / 10 },
+    ]);
+    // Generous: the point is that it finishes in batches, not a benchmark.
+    expect(elapsedMs).toBeLessThan(90_000);
+  }, 120_000);
+
+  it("tryExclusive: of two concurrent calls exactly one runs; the lock is free afterwards", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const ran: string[] = [];
+    const attempt = (name: string) =>
+      app.database.tryExclusive(CLEANUP_LOCK_KEY, async () => {
+        ran.push(name);
+        await gate;
+        return name;
+      });
+    const first = attempt("first");
+    const second = attempt("second");
+    // The loser returns at once, while the winner still holds the lock.
+    const loser = await Promise.race([first, second]);
+    expect(loser).toEqual({ ran: false });
+    open();
+    const outcomes = await Promise.all([first, second]);
+    expect(outcomes.filter((outcome) => outcome.ran)).toHaveLength(1);
+    expect(ran).toHaveLength(1);
+
+    await expect(app.database.tryExclusive(CLEANUP_LOCK_KEY, async () => "again")).resolves.toEqual(
+      { ran: true, value: "again" },
+    );
+  });
+
+  it("the schedule skips a run while another instance holds the cleanup lock", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const holder = app.database.tryExclusive(CLEANUP_LOCK_KEY, () => {
+      held();
+      return gate;
+    });
+    await holding;
+    const lines: string[] = [];
+    const schedule = startCleanupSchedule(app.database, app.deps.config.session, {
+      log: (line) => lines.push(line),
+      onError: vi.fn(),
+      firstRunDelayMs: 0,
+    });
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    await schedule.stop();
+    open();
+    await holder;
+    expect(lines).toEqual(["Session cleanup: skipped, another instance is running it"]);
+  });
+});
