@@ -154,7 +154,7 @@ describe.each(databaseKinds)("HTTP sessions on %s", (kind) => {
     const refused = await phone.query("session.list");
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({
-      error: { data: { code: "UNAUTHORIZED", reason: "SESSION_REQUIRED" } },
+      error: { data: { code: "UNAUTHORIZED", reason: "SESSION_REVOKED" } },
     });
     // ...and the response told the browser to drop both cookies.
     const cleared = phone.lastSetCookies.map(parseSetCookie);

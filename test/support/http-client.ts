@@ -5,6 +5,11 @@ export class HttpClient {
   readonly jar = new CookieJar();
   /** Every Set-Cookie line of the last response. */
   lastSetCookies: string[] = [];
+  /**
+   * Sent with every request, under the per-request headers: move the device to another network
+   * (`x-forwarded-for` behind a trusted proxy) or browser (`user-agent`) between requests.
+   */
+  defaultHeaders: Record<string, string> = {};
 
   constructor(
     readonly baseUrl: string,
@@ -16,7 +21,11 @@ export class HttpClient {
     path: string,
     init: Omit<RequestInit, "headers"> & { headers?: Record<string, string> } = {},
   ) {
-    const headers: Record<string, string> = { "user-agent": this.userAgent, ...init.headers };
+    const headers: Record<string, string> = {
+      "user-agent": this.userAgent,
+      ...this.defaultHeaders,
+      ...init.headers,
+    };
     const cookie = this.jar.header();
     if (cookie && !("cookie" in headers)) headers.cookie = cookie;
     if (this.origin && !("origin" in headers)) headers.origin = this.origin;
