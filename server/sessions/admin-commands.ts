@@ -42,13 +42,17 @@ async function findUserByEmail(db: Database, email: string) {
   return found;
 }
 
-/** Ends every session of the user, recorded as `revoked` / `admin` by the CLI; returns how many. */
+/**
+ * Ends every session of the user, recorded as `revoked` / `admin` by `actor` (the CLI, or the
+ * administrator calling `admin.revokeUserSessions`); returns how many.
+ */
 export async function revokeSessionsByEmail(
   db: Database,
   email: string,
+  actor: Actor = CLI_ACTOR,
 ): Promise<{ email: string; sessionsEnded: number }> {
   const found = await findUserByEmail(db, email);
-  const sessionsEnded = await endSessionsOfUsers(db, [found.id], EndReason.ADMIN, CLI_ACTOR);
+  const sessionsEnded = await endSessionsOfUsers(db, [found.id], EndReason.ADMIN, actor);
   return { email: found.email, sessionsEnded };
 }
 
