@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { type NotificationChannel, pgliteChannel, postgresChannel } from "./notifications";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -23,6 +24,8 @@ export interface DatabaseHandle {
    * one instance doing is enough.
    */
   tryExclusive<T>(lockKey: number, task: () => Promise<T>): Promise<ExclusiveResult<T>>;
+  /** A LISTEN/NOTIFY channel on this database (its own connection on PostgreSQL). */
+  channel(name: string): NotificationChannel;
 }
 
 /** What `tryExclusive` did: ran the task (and what it returned), or left it to the lock holder. */
@@ -38,10 +41,11 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  if (options.url) {
+  const url = options.url;
+  if (url) {
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
-    const sql = postgres(options.url, {
+    const sql = postgres(url, {
       max: options.maxConnections ?? 10,
       // PostgreSQL's NOTICEs ("relation already exists, skipping") are not errors of ours.
       onnotice: () => {},
@@ -49,6 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return {
       db: drizzle(sql, { schema }) as unknown as Database,
       kind: "postgres",
+      channel: (name) => postgresChannel(url, name),
       close: () => sql.end({ timeout: 5 }),
       async exclusive(lockKey, task) {
         const connection = await sql.reserve();
@@ -85,6 +90,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return {
     db: drizzle(client, { schema }) as unknown as Database,
     kind: "pglite",
+    channel: (name) => pgliteChannel(client, name),
     close: () => client.close(),
     // One process owns a PGlite data directory: nothing to coordinate.
     exclusive: (_lockKey, task) => task(),

@@ -3,16 +3,60 @@ import type { DatabaseHandle } from "../db/client";
 import { createAuth } from "./auth";
 import type { Config } from "./env";
 import { createActivityRecorder } from "./sessions/activity";
-import { createDatabaseLiveness } from "./sessions/liveness";
+import { SESSION_CACHE_CHANNEL, startCacheInvalidation } from "./sessions/cache-invalidation";
+import { createLiveness } from "./sessions/liveness";
+import { createSessionResolver } from "./sessions/resolver";
+import { SessionCache } from "./sessions/session-cache";
+import { registerSessionCache } from "./sessions/session-changes";
 import type { AppDependencies } from "./trpc/context";
 
 export function createAppDependencies(database: DatabaseHandle, config: Config): AppDependencies {
   const { db } = database;
-  const liveness = createDatabaseLiveness(db);
+  const policy = config.session;
+  // Untrusted (so unused) until startSessionCache has its invalidation channel listening.
+  const sessionCache = new SessionCache(policy.cacheTtlSec * 1000, policy.cacheMaxEntries);
+  const auth = createAuth({ db, config, liveness: createLiveness(db, sessionCache) });
   return {
     db,
     config,
-    auth: createAuth({ db, config, liveness }),
+    auth,
     activity: createActivityRecorder(db),
+    sessionCache,
+    resolveSession: createSessionResolver({
+      db,
+      auth,
+      cache: sessionCache,
+      policy,
+      secret: config.secret,
+    }),
+  };
+}
+
+/**
+ * Starts serving sessions from the in-process cache: listens for invalidations (LISTEN/NOTIFY on
+ * PostgreSQL, in-process on PGlite) and trusts the cache only while that works. Without it every
+ * request reads the database, which is correct, only slower. Returns the stop function.
+ */
+export async function startSessionCache(
+  database: DatabaseHandle,
+  deps: AppDependencies,
+  log: (line: string) => void = () => {},
+): Promise<() => Promise<void>> {
+  if (deps.config.session.cacheTtlSec === 0) return async () => {};
+  const invalidation = await startCacheInvalidation(
+    database.channel(SESSION_CACHE_CHANNEL),
+    deps.sessionCache,
+    // PGlite's channel lives in this process and cannot drop: no heartbeat needed.
+    database.kind === "postgres"
+      ? { heartbeatMs: 2000, staleAfterMs: 6000, log }
+      : { heartbeatMs: 0, staleAfterMs: 0, log },
+  );
+  const unregister = registerSessionCache({
+    cache: deps.sessionCache,
+    barrier: () => invalidation.barrier(),
+  });
+  return async () => {
+    unregister();
+    await invalidation.stop();
   };
 }

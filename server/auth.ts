@@ -17,6 +17,7 @@ import { recordSessionEvent } from "./sessions/events";
 import type { SessionLiveness } from "./sessions/liveness";
 import { isPastAbsoluteLifetime } from "./sessions/policy";
 import { isReauthentication } from "./sessions/reauthentication";
+import { afterSessionsChanged } from "./sessions/session-changes";
 
 /** The header our HTTP layer overwrites with the real client address (never trusted from outside). */
 export const CLIENT_IP_HEADER = "x-session-client-ip";
@@ -140,6 +141,8 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
           },
           after: async (created) => {
             if (!created) return;
+            // The insert may have evicted sessions (limit): make every cache drop them first.
+            await afterSessionsChanged({});
             await recordSessionEvent(db, {
               userId: created.userId,
               sessionId: created.id,

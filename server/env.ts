@@ -83,6 +83,9 @@ const envSchema = z
     /** 0 turns the in-server cleanup off (run `npm run sessions:cleanup` from a scheduler instead). */
     SESSION_CLEANUP_INTERVAL_SEC: z.coerce.number().int().min(0).default(HOUR_SEC),
     SESSION_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+    /** Backstop lifetime of an in-process cache entry; invalidation is pushed, not waited for. */
+    SESSION_CACHE_TTL_SEC: z.coerce.number().int().min(0).max(3600).default(30),
+    SESSION_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.BETTER_AUTH_SECRET) {
@@ -124,6 +127,9 @@ export interface SessionPolicy {
   cleanupIntervalSec: number;
   /** How long session events are kept. */
   eventRetentionDays: number;
+  /** In-process session cache: entry lifetime (0 = no cache) and size bound. */
+  cacheTtlSec: number;
+  cacheMaxEntries: number;
 }
 
 export interface Config {
@@ -207,6 +213,8 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       binding: env.SESSION_BINDING,
       cleanupIntervalSec: env.SESSION_CLEANUP_INTERVAL_SEC,
       eventRetentionDays: env.SESSION_EVENT_RETENTION_DAYS,
+      cacheTtlSec: env.SESSION_CACHE_TTL_SEC,
+      cacheMaxEntries: env.SESSION_CACHE_MAX_ENTRIES,
     },
   };
 }

@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../db/client";
 import { migrateDatabase } from "../db/migrate";
-import { createAppDependencies } from "./app";
+import { createAppDependencies, startSessionCache } from "./app";
 import { ConfigError, parseConfig } from "./env";
 import { createHttpServer } from "./http/server";
 import { startCleanupSchedule } from "./sessions/cleanup-schedule";
@@ -19,6 +19,7 @@ async function main() {
   await migrateDatabase(database);
   await storeSessionPolicy(database.db, config.session);
   const deps = createAppDependencies(database, config);
+  const stopSessionCache = await startSessionCache(database, deps, (line) => console.warn(line));
   const server = createHttpServer(deps, { staticDir });
 
   await new Promise<void>((resolve, reject) => {
@@ -49,6 +50,7 @@ async function main() {
     force.unref();
     // A cleanup in progress finishes its current batch before the database closes under it.
     await Promise.all([new Promise((resolve) => server.once("close", resolve)), cleanup.stop()]);
+    await stopSessionCache();
     await database.close();
     process.exit(0);
   };

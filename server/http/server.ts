@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { toNodeHandler } from "better-auth/node";
 import { sql } from "drizzle-orm";
+import { ErrorReason } from "../../shared/errors";
 import { CLIENT_IP_HEADER } from "../auth";
 import { appRouter } from "../routers";
 import { type AppDependencies, createContext } from "../trpc/context";
@@ -37,7 +38,9 @@ export interface HttpServerOptions {
 /** The whole app as a node:http request listener. */
 export function createRequestHandler(deps: AppDependencies, options: HttpServerOptions) {
   const allowedOrigins = new Set(deps.config.trustedOrigins);
-  const authHandler = toNodeHandler(deps.auth);
+  const authHandler = toNodeHandler((request: Request) =>
+    deps.auth.handler(request).then(withLimitRefusalStatus),
+  );
   const serveStatic = createStaticHandler(options.staticDir);
   const reportError = options.onError ?? ((error) => console.error(error));
   const resolveClientIp = createClientIpResolver(deps.config.trustedProxies);
@@ -118,6 +121,21 @@ function toHeaders(req: IncomingMessage): Headers {
     else if (value !== undefined) headers.set(name, value);
   }
   return headers;
+}
+
+/**
+ * A sign-in refused by the session limit (policy `deny`) reaches Better Auth as its own failure
+ * to create a session, whose 401 status it keeps although our hook replaced the error with
+ * SESSION_LIMIT_REACHED. The refusal is a 403.
+ */
+async function withLimitRefusalStatus(response: Response): Promise<Response> {
+  if (response.status !== 401) return response;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { code?: unknown } | null;
+  if (body?.code !== ErrorReason.SESSION_LIMIT_REACHED) return response;
+  return new Response(response.body, { status: 403, headers: response.headers });
 }
 
 function withoutToken<T extends { token?: unknown }>(session: T): Omit<T, "token"> {

@@ -11,6 +11,7 @@ import {
 } from "../sessions/auth-calls";
 import { forwardSetCookies } from "../sessions/cookies";
 import { deleteUserAndSessions, endOtherSessions } from "../sessions/end";
+import { afterSessionsChanged } from "../sessions/session-changes";
 import { ReasonedError } from "../trpc/errors";
 import { freshProcedure, router } from "../trpc/init";
 
@@ -60,6 +61,7 @@ export const accountRouter = router({
         "That is already your email address",
       );
     }
+    await afterSessionsChanged({ userIds: [ctx.user.id] });
     // Rewrite this device's cookie cache from the database so it shows the new address now.
     const refreshed = await ctx.auth.api.getSession({
       headers: ctx.headers,

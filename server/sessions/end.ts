@@ -7,6 +7,7 @@ import { and, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { session, user } from "../../db/schema";
 import type { EndReason } from "../../shared/session-events";
+import { afterSessionsChanged } from "./session-changes";
 
 /** Who ended the session: the signed-in user (from one of their sessions), an admin, or the system. */
 export interface Actor {
@@ -49,16 +50,18 @@ function allOf(...conditions: [SQL, ...SQL[]]): SQL {
 }
 
 /** Deletes the sessions matching `where`, recorded with this cause; returns the ended ids and owners. */
-export function endSessionsWhere(
+export async function endSessionsWhere(
   db: Database,
   // Required on purpose: drizzle reads an undefined condition as "every row".
   where: SQL,
   cause: EndCause,
   actor: Actor,
 ) {
-  return withEndCause(db, cause, actor, (tx) =>
+  const ended = await withEndCause(db, cause, actor, (tx) =>
     tx.delete(session).where(where).returning({ id: session.id, userId: session.userId }),
   );
+  if (ended.length > 0) await afterSessionsChanged({ sessionIds: ended.map((row) => row.id) });
+  return ended;
 }
 
 /** Ends one of the user's sessions; false when no such session belongs to the user. */
@@ -123,6 +126,7 @@ export async function deleteUserAndSessions(db: Database, userId: string, actor:
   const deleted = await withEndCause(db, "account_deleted", actor, (tx) =>
     tx.delete(user).where(eq(user.id, userId)).returning({ id: user.id }),
   );
+  await afterSessionsChanged({ userIds: [userId] });
   return deleted.length > 0;
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, gt } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { session } from "../../db/schema";
+import type { SessionCache } from "./session-cache";
 
 /**
  * Answers "is this session still alive?" for the cookie-cache fast path. Better Auth's signed
@@ -10,6 +11,22 @@ import { session } from "../../db/schema";
  */
 export interface SessionLiveness {
   isLive(sessionId: string): Promise<boolean>;
+}
+
+/**
+ * Liveness from the in-process session cache when it holds the session (it is invalidated on
+ * every end, ./cache-invalidation.ts), else one primary-key lookup.
+ */
+export function createLiveness(db: Database, cache: SessionCache): SessionLiveness {
+  const fromDatabase = createDatabaseLiveness(db);
+  return {
+    async isLive(sessionId) {
+      const nowMs = Date.now();
+      const cached = cache.getById(sessionId, nowMs);
+      if (cached) return cached.session.expiresAt.getTime() > nowMs;
+      return fromDatabase.isLive(sessionId);
+    },
+  };
 }
 
 export function createDatabaseLiveness(db: Database): SessionLiveness {

@@ -8,7 +8,8 @@ import { ErrorReason } from "../../shared/errors";
 import type { Auth, AuthSession } from "../auth";
 import type { Config } from "../env";
 import type { ActivityRecorder } from "../sessions/activity";
-import { forwardSetCookies } from "../sessions/cookies";
+import type { SessionResolver } from "../sessions/resolver";
+import type { SessionCache } from "../sessions/session-cache";
 import { applySessionPolicy, explainMissingSession } from "../sessions/validation";
 
 export interface AppDependencies {
@@ -16,6 +17,8 @@ export interface AppDependencies {
   auth: Auth;
   config: Config;
   activity: ActivityRecorder;
+  sessionCache: SessionCache;
+  resolveSession: SessionResolver;
 }
 
 export interface ContextInnerOptions {
@@ -54,23 +57,21 @@ export function createContextInner({
 export type Context = ReturnType<typeof createContextInner>;
 
 /**
- * Resolves the session through Better Auth (cookie cache confirmed by liveness, or database),
- * then applies our policies: absolute lifetime and binding.
+ * Resolves the session (signed cookie, in-process cache or one query; Better Auth only to slide
+ * the expiry or clear dead cookies), then applies our policies: absolute lifetime and binding.
  */
 export async function createContext(
   options: Omit<ContextInnerOptions, "auth" | "explainNoSession">,
 ): Promise<Context> {
   const { deps, headers, resHeaders } = options;
-  const result = await deps.auth.api.getSession({ headers, returnHeaders: true });
-  // A sliding refresh or a cleared cookie arrives as Set-Cookie: the browser must receive it.
-  forwardSetCookies(result.headers, resHeaders);
+  const resolved = await deps.resolveSession(headers, resHeaders);
   const policyDeps = {
     db: deps.db,
     auth: deps.auth,
     policy: deps.config.session,
     secret: deps.config.secret,
   };
-  const outcome = await applySessionPolicy(policyDeps, result.response, headers, resHeaders);
+  const outcome = await applySessionPolicy(policyDeps, resolved, headers, resHeaders);
   if (outcome.auth) await deps.activity.touch(outcome.auth.session);
   const ended = outcome.ended;
   return createContextInner({

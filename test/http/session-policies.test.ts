@@ -5,7 +5,7 @@
  * absolute lifetime (per request and against the sliding refresh), administrators ending a
  * user's sessions, and the activity log's pagination.
  */
-import { desc, eq, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session, sessionEvent, user } from "../../db/schema";
 import { startTestServer, type TestServer } from "../support/app";
@@ -63,10 +63,13 @@ async function expectTrpcFailure(
   return body.error.data as { zodError: { fieldErrors: Record<string, string[]> } | null };
 }
 
-/** The last response told the browser to drop the session cookie (and the cache with it). */
+/**
+ * The last response told the browser to drop the session cookie (and the cache with it). A
+ * browser applies Set-Cookie lines in order, so the last line for the name is what counts.
+ */
 function expectCookiesCleared(client: HttpClient) {
   const cookies = client.lastSetCookies.map(parseSetCookie);
-  expect(cookies.find((c) => c.name === SESSION_TOKEN)?.attributes.get("max-age")).toBe("0");
+  expect(cookies.findLast((c) => c.name === SESSION_TOKEN)?.attributes.get("max-age")).toBe("0");
   expect(client.jar.get(SESSION_TOKEN)).toBeUndefined();
   expect(client.jar.get(SESSION_DATA)).toBeUndefined();
 }
@@ -229,7 +232,8 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
 
       const second = new HttpClient(server.baseUrl);
       const refused = await second.signIn(credentials);
-      expect(refused.status).toBe(403);
+      // Soft: the rest of the refusal is checked even when the status is wrong.
+      expect.soft(refused.status).toBe(403);
       const body = await refused.json();
       expect(body.code).toBe("SESSION_LIMIT_REACHED");
       expect(body.message).toEqual(expect.stringMatching(/\S/));
@@ -263,12 +267,14 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
       const clients = Array.from({ length: 10 }, () => new HttpClient(server.baseUrl));
       const responses = await Promise.all(clients.map((c) => c.signIn(credentials)));
       const statuses = responses.map((r) => r.status);
+      expect(statuses).not.toContain(500);
       expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-      expect(statuses.filter((s) => s === 403)).toHaveLength(9);
-      for (const response of responses.filter((r) => r.status === 403)) {
+      for (const response of responses.filter((r) => r.status !== 200)) {
         expect((await response.json()).code).toBe("SESSION_LIMIT_REACHED");
       }
       expect(await liveSessionCount(server.database.db, userId)).toBe(1);
+      // Soft, so the checks after it still run when the refusals come with the wrong status.
+      expect.soft(statuses.filter((s) => s === 403)).toHaveLength(9);
       const winner = clients[statuses.indexOf(200)];
       expect(winner && (await winner.query("session.list")).status).toBe(200);
       const losers = clients.filter((_, i) => statuses[i] !== 200);
@@ -372,7 +378,9 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     afterAll(() => server.close());
 
     it("ignores a forged x-forwarded-for: the socket address is recorded", async () => {
-      const { client, credentials, userId } = await signUp(server, { "x-forwarded-for": "6.6.6.6" });
+      const { client, credentials, userId } = await signUp(server, {
+        "x-forwarded-for": "6.6.6.6",
+      });
       const [recorded] = await dataOf<DeviceSession[]>(await client.query("session.list"));
       expect(recorded?.ipAddress).toBe("127.0.0.1");
       // The header the server derives the address into cannot be set from outside either.
@@ -533,9 +541,11 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
 
     it("only an administrator ends another user's sessions; the target is told and sees who", async () => {
       const { client: caller, userId: callerId } = await signUp(server);
-      const { client: target, credentials: targetCredentials, userId: targetId } = await signUp(
-        server,
-      );
+      const {
+        client: target,
+        credentials: targetCredentials,
+        userId: targetId,
+      } = await signUp(server);
       const targetPhone = await signIn(server, targetCredentials);
       const revoke = (email: string, headers: Record<string, string> = {}) =>
         caller.mutate("admin.revokeUserSessions", { email }, headers);
@@ -573,7 +583,8 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
       );
       const byAdmin = activity.events.filter((e) => e.byAdministrator);
       expect(byAdmin).toHaveLength(2);
-      for (const event of byAdmin) expect(event).toMatchObject({ type: "revoked", reason: "admin" });
+      for (const event of byAdmin)
+        expect(event).toMatchObject({ type: "revoked", reason: "admin" });
       expect(activity.events.filter((e) => e.type === "signed_in")).toEqual(
         expect.arrayContaining([expect.objectContaining({ byAdministrator: false })]),
       );
@@ -588,12 +599,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
       expect(await liveSessionCount(server.database.db, targetId)).toBe(1);
       expect((await again.query("session.list")).status).toBe(200);
 
-      await expectTrpcFailure(
-        await revoke("nobody-at-all@example.com"),
-        404,
-        "NOT_FOUND",
-        null,
-      );
+      await expectTrpcFailure(await revoke("nobody-at-all@example.com"), 404, "NOT_FOUND", null);
       const malformed = await expectTrpcFailure(
         await revoke("not an email"),
         400,
@@ -602,9 +608,9 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
       );
       expect(malformed.zodError?.fieldErrors.email).toBeDefined();
       // Mutations are POST only.
-      expect((await caller.query("admin.revokeUserSessions", { email: "x@example.com" })).status).toBe(
-        405,
-      );
+      expect(
+        (await caller.query("admin.revokeUserSessions", { email: "x@example.com" })).status,
+      ).toBe(405);
       expect(await liveSessionCount(server.database.db, targetId)).toBe(1);
     });
 
@@ -660,9 +666,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
       expect(ids).toHaveLength(ownEvents.length);
-      expect(seen.map((e) => e.sessionId).sort()).toEqual(
-        ownEvents.map((e) => e.sessionId).sort(),
-      );
+      expect(seen.map((e) => e.sessionId).sort()).toEqual(ownEvents.map((e) => e.sessionId).sort());
       for (const event of seen) expect(otherSessionIds.has(event.sessionId)).toBe(false);
     });
 
@@ -682,25 +686,29 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("a cursor taken from another user's event still pages only through the caller's own", async () => {
-      const { client, credentials, userId } = await signUp(server);
+      // Events in this order: own sign-up, other's sign-up, own sign-in, other's sign-in.
+      const { client, credentials } = await signUp(server);
       const { credentials: otherCredentials, userId: otherId } = await signUp(server);
-      await signIn(server, credentials);
+      const device = await signIn(server, credentials);
       await signIn(server, otherCredentials);
-      const foreign = (await server.database.db
+      const [foreign] = await server.database.db
         .select({ id: sessionEvent.id })
         .from(sessionEvent)
         .where(eq(sessionEvent.userId, otherId))
-        .orderBy(desc(sessionEvent.id))
-        .limit(1)).at(0);
+        .orderBy(asc(sessionEvent.id))
+        .limit(1);
       if (!foreign) throw new Error("the other user has no events");
       const page = await dataOf<ActivityPage>(
         await client.query("session.activity", { limit: 100, cursor: foreign.id }),
       );
-      const ownOlder = (await eventsOf(server.database.db, userId)).length - 1;
-      expect(page.events).toHaveLength(ownOlder);
-      expect(page.events.every((e) => e.id < foreign.id)).toBe(true);
-      expect(page.events.map((e) => e.type)).toEqual(["signed_in"]);
+      // Only the caller's own sign-up is older than the other user's sign-up.
+      expect(page.events).toHaveLength(1);
+      expect(page.events[0]).toMatchObject({ type: "signed_in" });
+      expect(page.events[0]?.id).toBeLessThan(foreign.id);
+      expect(page.nextCursor).toBeNull();
+      // The newest page of the caller holds both own sign-ins and nothing of the other's.
+      const newest = await dataOf<ActivityPage>(await device.query("session.activity"));
+      expect(newest.events.map((e) => e.type)).toEqual(["signed_in", "signed_in"]);
     });
   });
-
 });

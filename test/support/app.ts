@@ -6,7 +6,7 @@ import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { DatabaseHandle } from "../../db/client";
-import { createAppDependencies } from "../../server/app";
+import { createAppDependencies, startSessionCache } from "../../server/app";
 import { type Config, parseConfig } from "../../server/env";
 import { createRequestHandler } from "../../server/http/server";
 import { storeSessionPolicy } from "../../server/sessions/policy";
@@ -40,7 +40,15 @@ export async function createTestApp(
   const config = testConfig(env);
   await storeSessionPolicy(database.db, config.session);
   const deps = createAppDependencies(database, config);
-  return { database, deps, close: () => database.close() };
+  const stopSessionCache = await startSessionCache(database, deps);
+  return {
+    database,
+    deps,
+    async close() {
+      await stopSessionCache();
+      await database.close();
+    },
+  };
 }
 
 export interface TestServer {
@@ -68,6 +76,7 @@ export async function startTestServer(
   const config = testConfig({ PORT: String(port), BASE_URL: baseUrl, ...env });
   await storeSessionPolicy(database.db, config.session);
   const deps = createAppDependencies(database, config);
+  const stopSessionCache = await startSessionCache(database, deps);
   handler = createRequestHandler(deps, { staticDir });
   return {
     baseUrl,
@@ -76,6 +85,7 @@ export async function startTestServer(
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await stopSessionCache();
       await database.close();
     },
   };

@@ -28,6 +28,8 @@ describe("parseConfig", () => {
       binding: "audit",
       cleanupIntervalSec: 3600,
       eventRetentionDays: 90,
+      cacheTtlSec: 30,
+      cacheMaxEntries: 10_000,
     });
     expect(config.trustedProxies).toEqual([]);
     expect(config.cookiePrefix).toBe("better-auth");
