@@ -20,8 +20,8 @@ export interface NotificationChannel {
   close(): Promise<void>;
 }
 
-/** The application_name of the listening connection, so operators (and tests) can find it. */
-export const LISTENER_APPLICATION_NAME = "typed-sessions-listener";
+/** The application_name of the listening connection (with the process id), so operators and tests can find it. */
+export const LISTENER_APPLICATION_NAME = `typed-sessions-listener:${process.pid}`;
 
 const RECONNECT_DELAY_MS = [100, 250, 500, 1000, 2000, 5000];
 

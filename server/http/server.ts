@@ -84,7 +84,12 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
         () => true,
         () => false,
       );
-      sendJson(res, healthy ? 200 : 503, { ok: healthy, database: healthy ? "up" : "down" });
+      sendJson(res, healthy ? 200 : 503, {
+        ok: healthy,
+        database: healthy ? "up" : "down",
+        // "bypassed": the invalidation channel is down, every request reads the database.
+        sessionCache: deps.sessionCache.isTrusted ? "trusted" : "bypassed",
+      });
       return;
     }
     if (pathname.startsWith("/api/")) {

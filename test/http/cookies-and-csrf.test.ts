@@ -236,7 +236,7 @@ describe.each(databaseKinds)("HTTP sessions on %s", (kind) => {
   it("reports database health", async () => {
     const response = await fetch(`${server.baseUrl}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, database: "up" });
+    expect(await response.json()).toEqual({ ok: true, database: "up", sessionCache: "trusted" });
   });
 });
 

@@ -3,58 +3,16 @@
  * it with the variable named; on the embedded database a session survives a restart (data and
  * the generated development secret are kept in DATA_DIR); SIGTERM shuts it down cleanly.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { newCredentials } from "../support/device";
 import { HttpClient } from "../support/http-client";
+import { freePort, run, stop, waitForListening } from "../support/server-process";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "sessions-process-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return { child, exited, output: () => output };
-}
-
-async function waitForListening(server: ReturnType<typeof run>) {
-  for (let i = 0; i < 300; i += 1) {
-    if (server.output().includes("Listening on")) return;
-    if (server.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server did not start:\n${server.output()}`);
-}
-
-async function stop(child: ChildProcess, exited: Promise<number | null>) {
-  child.kill("SIGTERM");
-  return exited;
-}
 
 describe("the server process", () => {
   it("refuses bad configuration, naming every bad variable", async () => {

@@ -1,0 +1,150 @@
+/**
+ * Revocation across instances (issue "Cache-fast session validation"): two server processes on
+ * one PostgreSQL, each with its in-process session cache. A session revoked through A is refused
+ * by B on its very next request, and B keeps refusing revoked sessions when its LISTEN connection
+ * is cut (it stops trusting its cache until it listens again).
+ */
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../db/client";
+import { openTestDatabase } from "../support/database";
+import { newCredentials } from "../support/device";
+import { databaseKinds } from "../support/environment";
+import { HttpClient } from "../support/http-client";
+import { freePort, run, stop, waitForListening } from "../support/server-process";
+
+const SECRET = "two-instances-secret-0123456789-abcdefghij";
+
+describe.runIf(databaseKinds.includes("postgres"))("two instances on one PostgreSQL", () => {
+  let database: DatabaseHandle;
+  let databaseUrl: string;
+  let a: { url: string; server: ReturnType<typeof run> };
+  let b: { url: string; server: ReturnType<typeof run> };
+
+  async function start(origins: string) {
+    const port = await freePort();
+    const url = `http://localhost:${port}`;
+    const server = run({
+      NODE_ENV: "test",
+      PORT: String(port),
+      BASE_URL: url,
+      TRUSTED_ORIGINS: origins,
+      DATABASE_URL: databaseUrl,
+      BETTER_AUTH_SECRET: SECRET,
+      SESSION_CLEANUP_INTERVAL_SEC: "0",
+    });
+    await waitForListening(server);
+    return { url, server };
+  }
+
+  beforeAll(async () => {
+    database = await openTestDatabase("postgres");
+    // The servers use the database this handle created (and drops afterwards).
+    const url = new URL(process.env.TEST_DATABASE_URL ?? "");
+    url.pathname = `/${await currentDatabase(database)}`;
+    databaseUrl = url.toString();
+    a = await start("");
+    b = await start(a.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([
+      a && stop(a.server.child, a.server.exited),
+      b && stop(b.server.child, b.server.exited),
+    ]);
+    await database.close();
+  });
+
+  /** A client that signed in on A and now talks to `target` with the same cookies. */
+  async function signedInOnA(credentials = newCredentials()) {
+    const onA = new HttpClient(a.url);
+    expect((await onA.signUp(credentials)).status).toBe(200);
+    return { onA, credentials };
+  }
+
+  function sameCookies(from: HttpClient, baseUrl: string, origin: string) {
+    const client = new HttpClient(baseUrl, origin);
+    for (const name of from.jar.names()) client.jar.set(name, from.jar.get(name) ?? "");
+    return client;
+  }
+
+  async function currentId(client: HttpClient) {
+    const body = await (await client.query("session.current")).json();
+    return body.result.data.session.id as string;
+  }
+
+  async function revokeFromA(victim: HttpClient, credentials: { email: string; password: string }) {
+    const other = new HttpClient(a.url);
+    expect((await other.signIn(credentials)).status).toBe(200);
+    const id = await currentId(victim);
+    expect((await other.mutate("session.revoke", { id })).status).toBe(200);
+  }
+
+  it("a session revoked on A is refused by B on its next request, though B had it cached", async () => {
+    const { onA, credentials } = await signedInOnA();
+    const onB = sameCookies(onA, b.url, a.url);
+    // Twice on B: the second is a cache hit.
+    expect((await onB.query("session.list")).status).toBe(200);
+    expect((await onB.query("session.list")).status).toBe(200);
+    await revokeFromA(onA, credentials);
+    const refused = await onB.query("session.list");
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.data.reason).toBe("SESSION_REVOKED");
+  });
+
+  it("with B's listener connection cut, B stops trusting its cache and still refuses revoked sessions", async () => {
+    const { onA, credentials } = await signedInOnA();
+    const onB = sameCookies(onA, b.url, a.url);
+    expect((await onB.query("session.list")).status).toBe(200); // cached on B
+
+    const cut = await terminateListener(databaseUrl, b.server.child.pid ?? 0);
+    expect(cut).toBe(1);
+    // Revoked while B cannot hear about it.
+    await revokeFromA(onA, credentials);
+    expect((await onB.query("session.list")).status).toBe(401);
+
+    // B listens again by itself, and serves from a flushed cache afterwards.
+    const health = await waitFor(async () => {
+      const body = await (await fetch(`${b.url}/healthz`)).json();
+      return body.sessionCache === "trusted" ? body : null;
+    });
+    expect(health).toMatchObject({ ok: true, sessionCache: "trusted" });
+    const again = await signedInOnA();
+    const againOnB = sameCookies(again.onA, b.url, a.url);
+    expect((await againOnB.query("session.list")).status).toBe(200);
+    await revokeFromA(again.onA, again.credentials);
+    expect((await againOnB.query("session.list")).status).toBe(401);
+  });
+});
+
+async function currentDatabase(handle: DatabaseHandle): Promise<string> {
+  const { sql } = await import("drizzle-orm");
+  const result = await handle.db.execute(sql`select current_database() as name`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+    name: string;
+  }[];
+  return rows[0]?.name ?? "";
+}
+
+/** Kills the LISTEN connection of the server process with this pid; returns how many were cut. */
+async function terminateListener(databaseUrl: string, pid: number): Promise<number> {
+  const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`
+      select pg_terminate_backend(pid) from pg_stat_activity
+      where application_name = ${`typed-sessions-listener:${pid}`}`;
+    return rows.length;
+  } finally {
+    await admin.end();
+  }
+}
+
+async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
