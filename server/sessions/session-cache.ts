@@ -13,7 +13,8 @@ interface Entry {
 
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly keyBySession = new Map<string, string>();
+  /** A session can be cached under several keys: its token's hash, and its id (API tokens). */
+  private readonly keysBySession = new Map<string, Set<string>>();
   private readonly keysByUser = new Map<string, Set<string>>();
   private trusted = false;
   private currentGeneration = 0;
@@ -47,10 +48,13 @@ export class SessionCache {
     return entry.auth;
   }
 
-  /** The cached session with this id, if any (the cookie-cache liveness check uses it). */
+  /** The cached session with this id under any key, if any (liveness checks use it). */
   getById(sessionId: string, nowMs: number): AuthSession | null {
-    const key = this.keyBySession.get(sessionId);
-    return key === undefined ? null : this.get(key, nowMs);
+    for (const key of [...(this.keysBySession.get(sessionId) ?? [])]) {
+      const found = this.get(key, nowMs);
+      if (found) return found;
+    }
+    return null;
   }
 
   /** Stores a session read from the database, unless anything was invalidated since `generation`. */
@@ -63,17 +67,14 @@ export class SessionCache {
       if (oldest !== undefined) this.remove(oldest);
     }
     this.entries.set(key, { auth, storedAtMs: nowMs });
-    this.keyBySession.set(auth.session.id, key);
-    const keys = this.keysByUser.get(auth.user.id) ?? new Set<string>();
-    keys.add(key);
-    this.keysByUser.set(auth.user.id, keys);
+    addTo(this.keysBySession, auth.session.id, key);
+    addTo(this.keysByUser, auth.user.id, key);
   }
 
   invalidateSessions(sessionIds: Iterable<string>): void {
     this.currentGeneration += 1;
     for (const id of sessionIds) {
-      const key = this.keyBySession.get(id);
-      if (key !== undefined) this.remove(key);
+      for (const key of [...(this.keysBySession.get(id) ?? [])]) this.remove(key);
     }
   }
 
@@ -86,7 +87,7 @@ export class SessionCache {
   setTrusted(trusted: boolean): void {
     this.currentGeneration += 1;
     this.entries.clear();
-    this.keyBySession.clear();
+    this.keysBySession.clear();
     this.keysByUser.clear();
     this.trusted = trusted;
   }
@@ -95,10 +96,19 @@ export class SessionCache {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
-    const { session, user } = entry.auth;
-    if (this.keyBySession.get(session.id) === key) this.keyBySession.delete(session.id);
-    const keys = this.keysByUser.get(user.id);
-    keys?.delete(key);
-    if (keys?.size === 0) this.keysByUser.delete(user.id);
+    removeFrom(this.keysBySession, entry.auth.session.id, key);
+    removeFrom(this.keysByUser, entry.auth.user.id, key);
   }
+}
+
+function addTo(index: Map<string, Set<string>>, id: string, key: string) {
+  const keys = index.get(id) ?? new Set<string>();
+  keys.add(key);
+  index.set(id, keys);
+}
+
+function removeFrom(index: Map<string, Set<string>>, id: string, key: string) {
+  const keys = index.get(id);
+  keys?.delete(key);
+  if (keys?.size === 0) index.delete(id);
 }
