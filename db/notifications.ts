@@ -54,7 +54,7 @@ export function postgresChannel(url: string, channel: string): NotificationChann
         scheduleReconnect();
       },
     };
-    const sql: import("postgres").Sql = postgres(url, options as import("postgres").Options<{}>);
+    const sql: import("postgres").Sql = postgres(url, options as Parameters<typeof postgres>[1]);
     connection = sql;
     await sql.unsafe(`listen "${channel}"`);
     attempt = 0;

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from "../db/client";
 import { createAuth } from "./auth";
 import type { Config } from "./env";
 import { createActivityRecorder } from "./sessions/activity";
+import { createBearerResolver, createJwtVerifier, JwtKeyStore } from "./sessions/bearer";
 import { SESSION_CACHE_CHANNEL, startCacheInvalidation } from "./sessions/cache-invalidation";
 import { createLiveness } from "./sessions/liveness";
 import { createSessionResolver } from "./sessions/resolver";
@@ -16,6 +17,8 @@ export function createAppDependencies(database: DatabaseHandle, config: Config):
   // Untrusted (so unused) until startSessionCache has its invalidation channel listening.
   const sessionCache = new SessionCache(policy.cacheTtlSec * 1000, policy.cacheMaxEntries);
   const auth = createAuth({ db, config, liveness: createLiveness(db, sessionCache) });
+  // Creating the first signing key through Better Auth keeps its format (encrypted private key).
+  const jwtKeys = new JwtKeyStore({ db, ensureKey: () => auth.api.getJwks() });
   return {
     db,
     config,
@@ -28,6 +31,16 @@ export function createAppDependencies(database: DatabaseHandle, config: Config):
       cache: sessionCache,
       policy,
       secret: config.secret,
+    }),
+    resolveBearer: createBearerResolver({
+      db,
+      cache: sessionCache,
+      policy,
+      verify: createJwtVerifier({
+        keys: jwtKeys,
+        issuer: config.baseUrl,
+        audience: config.baseUrl,
+      }),
     }),
   };
 }
@@ -53,7 +66,10 @@ export async function startSessionCache(
   );
   const unregister = registerSessionCache({
     cache: deps.sessionCache,
-    barrier: () => invalidation.barrier(),
+    // PGlite is one process: its notifications are delivered here as the change commits, and
+    // there is no other instance to wait for. (A ping queued behind a busy PGlite could time
+    // out and needlessly switch the cache off.)
+    barrier: database.kind === "postgres" ? () => invalidation.barrier() : async () => {},
   });
   return async () => {
     unregister();

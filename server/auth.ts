@@ -5,6 +5,7 @@
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
+import { jwt } from "better-auth/plugins/jwt";
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import * as schema from "../db/schema";
@@ -206,6 +207,31 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
     },
     hooks: { after: createAfterSignIn(config) },
     logger: { log: logBetterAuth },
+    plugins: [jwtForApiClients(config)],
+  });
+}
+
+/**
+ * JWTs for API clients (ADR 0012): GET /api/auth/token turns a cookie session into a short-lived
+ * EdDSA JWT naming the session (`sid`) and the user (`sub`); /api/auth/jwks serves the public
+ * key. Our tRPC context verifies them itself (server/sessions/bearer.ts); Better Auth's own
+ * endpoints do not accept them.
+ */
+function jwtForApiClients(config: Config) {
+  return jwt({
+    jwks: { keyPairConfig: { alg: "EdDSA", crv: "Ed25519" } },
+    jwt: {
+      issuer: config.baseUrl,
+      audience: config.baseUrl,
+      // A string is a duration; a number would be read as the absolute `exp` claim.
+      expirationTime: `${config.jwt.expiresInSec}s`,
+      // Only what a verifier needs: no name, email or role in a token anyone holding it can read.
+      // `sub` (the user id) is the plugin's default subject.
+      definePayload: ({ session }) => ({ sid: session.id }),
+    },
+    // Otherwise every get-session response (ours included) would sign a JWT (one key lookup)
+    // and hand it out in a `set-auth-jwt` header.
+    disableSettingJwtHeader: true,
   });
 }
 

@@ -86,6 +86,17 @@ const envSchema = z
     /** Backstop lifetime of an in-process cache entry; invalidation is pushed, not waited for. */
     SESSION_CACHE_TTL_SEC: z.coerce.number().int().min(0).max(3600).default(30),
     SESSION_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+    /**
+     * Lifetime of a JWT for API clients. This server checks the session on every JWT request, but
+     * a service that only verifies the signature (against /api/auth/jwks) sees a revocation when
+     * the JWT expires: hence short by default, and at most a day.
+     */
+    JWT_EXPIRES_IN_SEC: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(DAY_SEC)
+      .default(15 * 60),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.BETTER_AUTH_SECRET) {
@@ -149,6 +160,11 @@ export interface Config {
   /** Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; empty: the socket address is the client. */
   trustedProxies: string[];
   session: SessionPolicy;
+  /** JWTs for API clients (GET /api/auth/token, ADR 0012). */
+  jwt: {
+    /** How long a JWT is valid after it is issued. */
+    expiresInSec: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -216,6 +232,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       cacheTtlSec: env.SESSION_CACHE_TTL_SEC,
       cacheMaxEntries: env.SESSION_CACHE_MAX_ENTRIES,
     },
+    jwt: { expiresInSec: env.JWT_EXPIRES_IN_SEC },
   };
 }
 

@@ -13,6 +13,11 @@ export const ErrorReason = {
   SESSION_EXPIRED: "SESSION_EXPIRED",
   /** This session was used from another network or browser than it was created on (strict binding). */
   SESSION_BINDING_MISMATCH: "SESSION_BINDING_MISMATCH",
+  /**
+   * The bearer JWT (API clients) is malformed, expired, not signed by this server's key, or not
+   * meant for it (issuer, audience, algorithm). Get a new one from /api/auth/token.
+   */
+  TOKEN_INVALID: "TOKEN_INVALID",
   /** Signing in would exceed the concurrent session limit (policy `deny`). */
   SESSION_LIMIT_REACHED: "SESSION_LIMIT_REACHED",
   /** Only administrators may do this. */

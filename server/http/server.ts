@@ -3,12 +3,15 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
+import { isAPIError } from "better-auth/api";
 import { toNodeHandler } from "better-auth/node";
 import { sql } from "drizzle-orm";
 import { ErrorReason } from "../../shared/errors";
 import { CLIENT_IP_HEADER } from "../auth";
 import { appRouter } from "../routers";
-import { type AppDependencies, createContext } from "../trpc/context";
+import { forwardSetCookies } from "../sessions/cookies";
+import { type AppDependencies, authenticateCookie, createContext } from "../trpc/context";
+import { sessionEndedError } from "../trpc/errors";
 import { createClientIpResolver } from "./client-ip";
 import { applyCors, refuseUnsafeRequest, sendJson, sendRefusal } from "./request-guard";
 import { createStaticHandler } from "./static-files";
@@ -20,10 +23,21 @@ const EXPOSED_AUTH_PATHS = new Set([
   "/api/auth/sign-out",
   "/api/auth/ok",
   "/api/auth/error",
+  // The jwt plugin (ADR 0012): a JWT for the cookie's session (answered by handleToken, after
+  // our session policy), and the public keys that verify it.
+  "/api/auth/token",
+  "/api/auth/jwks",
 ]);
 
 /** Answered here rather than by Better Auth, whose answer includes the raw session token. */
 const GET_SESSION_PATH = "/api/auth/get-session";
+
+/**
+ * Answered here, through Better Auth: it mints the JWT, but knows neither our absolute lifetime
+ * nor binding, which must apply to the cookie before it is turned into a JWT that binding no
+ * longer covers.
+ */
+const TOKEN_PATH = "/api/auth/token";
 
 /** tRPC bodies larger than this are refused with 413. */
 export const MAX_BODY_BYTES = 1_000_000;
@@ -69,6 +83,33 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
     sendJson(res, 200, found ? { session: withoutToken(found.session), user: found.user } : null);
   }
 
+  /**
+   * A JWT for the session of the request's cookie (never for a bearer JWT: a JWT cannot renew
+   * itself), after the same policies as any cookie request. Refusals are 401 with Better Auth's
+   * error shape (`{ code, message }`), `code` being our reason.
+   */
+  async function handleToken(req: IncomingMessage, res: ServerResponse) {
+    if (req.method !== "GET") {
+      res.setHeader("allow", "GET");
+      return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "Use GET" });
+    }
+    const headers = toHeaders(req);
+    const resHeaders = new Headers();
+    const cookie = await authenticateCookie(deps, headers, resHeaders);
+    const issued = cookie.auth
+      ? await deps.auth.api.getToken({ headers, returnHeaders: true }).catch((error: unknown) => {
+          // Better Auth did not find the session our policy just accepted: it ended in between.
+          if (isAPIError(error) && error.status === "UNAUTHORIZED") return null;
+          throw error;
+        })
+      : null;
+    if (issued) forwardSetCookies(issued.headers, resHeaders);
+    for (const line of resHeaders.getSetCookie()) res.appendHeader("set-cookie", line);
+    if (issued) return sendJson(res, 200, { token: issued.response.token });
+    const refusal = sessionEndedError(await cookie.explainNoSession());
+    sendJson(res, 401, { code: refusal.reason, message: refusal.message });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     // Better Auth records the client IP from CLIENT_IP_HEADER: whatever the client sent in it is
     // replaced by the address we worked out ourselves.
@@ -100,6 +141,7 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
       if (refusal) return sendRefusal(res, refusal);
       if (pathname.startsWith("/api/trpc/")) return handleTrpc(req, res, pathname);
       if (pathname === GET_SESSION_PATH) return handleGetSession(req, res);
+      if (pathname === TOKEN_PATH) return handleToken(req, res);
       if (EXPOSED_AUTH_PATHS.has(pathname)) return authHandler(req, res);
       return sendJson(res, 404, { error: { message: `No API route ${pathname}` } });
     }

@@ -11,7 +11,13 @@ import { endAllSessions, endOtherSessions, endSessionById } from "../sessions/en
 import { listActivity } from "../sessions/events";
 import { listLiveSessions } from "../sessions/sessions";
 import { sessionEndedError } from "../trpc/errors";
-import { freshProcedure, protectedProcedure, publicProcedure, router } from "../trpc/init";
+import {
+  cookieSessionProcedure,
+  freshProcedure,
+  protectedProcedure,
+  publicProcedure,
+  router,
+} from "../trpc/init";
 
 export const sessionRouter = router({
   /**
@@ -105,10 +111,13 @@ export const sessionRouter = router({
 
   /**
    * Confirms the password and replaces this session with a NEW one (new token, fresh from now);
-   * the old session ends (ASVS 7.2.4). A wrong password changes nothing.
+   * the old session ends (ASVS 7.2.4). A wrong password changes nothing. Cookie sessions only:
+   * it would hand an API client (JWT) a cookie session.
    */
-  reauthenticate: protectedProcedure.input(reauthenticateInput).mutation(async ({ ctx, input }) => {
-    await replaceSessionWithPassword(ctx, input.password);
-    return { reauthenticated: true };
-  }),
+  reauthenticate: cookieSessionProcedure
+    .input(reauthenticateInput)
+    .mutation(async ({ ctx, input }) => {
+      await replaceSessionWithPassword(ctx, input.password);
+      return { reauthenticated: true };
+    }),
 });

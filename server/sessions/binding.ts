@@ -57,9 +57,19 @@ function expandIPv6(ip: string): string[] {
   return groups.map((group) => (isIPv4(group) ? group : group.replace(/^0+(?=.)/, "")));
 }
 
+/** Parsing a user agent costs tens of microseconds; a busy server sees few distinct ones. */
+const familyByUserAgent = new Map<string, string>();
+const MAX_REMEMBERED_USER_AGENTS = 5_000;
+
 /** Browser name and OS name, without versions: "Firefox/Linux". */
 export function browserFamily(userAgent: string | null | undefined): string | null {
   if (!userAgent) return null;
-  const parsed = Bowser.parse(userAgent);
-  return `${parsed.browser.name ?? "?"}/${parsed.os.name ?? "?"}`;
+  let family = familyByUserAgent.get(userAgent);
+  if (family === undefined) {
+    const parsed = Bowser.parse(userAgent);
+    family = `${parsed.browser.name ?? "?"}/${parsed.os.name ?? "?"}`;
+    if (familyByUserAgent.size >= MAX_REMEMBERED_USER_AGENTS) familyByUserAgent.clear();
+    familyByUserAgent.set(userAgent, family);
+  }
+  return family;
 }

@@ -5,7 +5,7 @@
  * Better Auth is called only for what it must do itself: slide the expiry when due, and clear
  * the cookies of a dead session (both with their Set-Cookie forwarded).
  */
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { session, user } from "../../db/schema";
 import type { Auth, AuthSession } from "../auth";
@@ -78,38 +78,53 @@ export function createSessionResolver(deps: ResolverDependencies): SessionResolv
   };
 }
 
-/** One indexed query: the live session with this token and its user. */
-async function loadSession(
-  db: Database,
-  token: string,
-  nowMs: number,
-): Promise<AuthSession | null> {
+/** The columns a resolved session carries, written once for both lookups below. */
+const sessionWithUser = {
+  session: {
+    id: session.id,
+    token: session.token,
+    userId: session.userId,
+    expiresAt: session.expiresAt,
+    createdAt: session.createdAt,
+    updatedAt: session.updatedAt,
+    ipAddress: session.ipAddress,
+    userAgent: session.userAgent,
+  },
+  user: {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    image: user.image,
+    role: user.role,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  },
+};
+
+/** One indexed query: the session matching `where`, and its user. */
+async function loadSessionWhere(db: Database, where: SQL): Promise<AuthSession | null> {
   const [row] = await db
-    .select({
-      session: {
-        id: session.id,
-        token: session.token,
-        userId: session.userId,
-        expiresAt: session.expiresAt,
-        createdAt: session.createdAt,
-        updatedAt: session.updatedAt,
-        ipAddress: session.ipAddress,
-        userAgent: session.userAgent,
-      },
-      user: {
-        id: user.id,
-        name: user.name,
-        email: user.email,
-        emailVerified: user.emailVerified,
-        image: user.image,
-        role: user.role,
-        createdAt: user.createdAt,
-        updatedAt: user.updatedAt,
-      },
-    })
+    .select(sessionWithUser)
     .from(session)
     .innerJoin(user, eq(user.id, session.userId))
-    .where(and(eq(session.token, token), gt(session.expiresAt, new Date(nowMs))))
+    .where(where)
     .limit(1);
   return row ?? null;
+}
+
+/** The live session (not expired at `nowMs`) with this token, and its user (cookies). */
+export function loadSession(db: Database, token: string, nowMs: number) {
+  return loadSessionWhere(
+    db,
+    and(eq(session.token, token), gt(session.expiresAt, new Date(nowMs))) as SQL,
+  );
+}
+
+/**
+ * The session with this id and its user, expired or not (JWTs, which name their session by id):
+ * a JWT request ends an expired session itself, as Better Auth does for a cookie.
+ */
+export function loadSessionById(db: Database, sessionId: string) {
+  return loadSessionWhere(db, eq(session.id, sessionId));
 }

@@ -121,8 +121,15 @@ export async function explainMissingSession(
   );
   if (!token) return ErrorReason.SESSION_REQUIRED;
   const ended = await findSessionEnd(deps.db, token);
-  if (!ended) return ErrorReason.SESSION_REQUIRED;
-  switch (ended.reason) {
+  return ended ? reasonForSessionEnd(ended.reason) : ErrorReason.SESSION_REQUIRED;
+}
+
+/**
+ * The reason code for a session that ended for this recorded reason (an end event's `reason`),
+ * for cookies and JWTs alike.
+ */
+export function reasonForSessionEnd(endReason: string | null): ErrorReason {
+  switch (endReason) {
     case EndReason.LIMIT:
       return ErrorReason.SESSION_EVICTED;
     case EndReason.BINDING:

@@ -20,6 +20,8 @@ const SESSION_ENDED_MESSAGES: Partial<Record<ErrorReason, string>> = {
   [ErrorReason.SESSION_EXPIRED]: "Your session expired",
   [ErrorReason.SESSION_BINDING_MISMATCH]:
     "Your session was ended because it was used from another network or browser",
+  [ErrorReason.TOKEN_INVALID]:
+    "Your API token is invalid or expired: get a new one from /api/auth/token",
 };
 
 /** UNAUTHORIZED for a request without a live session, saying why its session ended when known. */

@@ -46,10 +46,28 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
 });
 
 /**
- * The session must have been authenticated (signed in or re-authenticated, both of which issue a
- * new session) less than the fresh window ago. Read from the database, never the cookie cache.
+ * A session signed in with the cookie, not a bearer JWT. An API client's JWT stands for a session
+ * it cannot re-authenticate (re-authentication mints a cookie session), so it may not do what
+ * needs a recent password: the same FORBIDDEN + SESSION_NOT_FRESH as a stale session, with a
+ * message that says where to do it instead.
  */
-export const freshProcedure = protectedProcedure.use(async ({ ctx, next }) => {
+export const cookieSessionProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.authMethod !== "cookie") {
+    throw new ReasonedError(
+      "FORBIDDEN",
+      ErrorReason.SESSION_NOT_FRESH,
+      "API tokens cannot do this: confirm your password in the app",
+    );
+  }
+  return next();
+});
+
+/**
+ * The session must have been authenticated (signed in or re-authenticated, both of which issue a
+ * new session) less than the fresh window ago, with its cookie: a JWT is never fresh. Read from
+ * the database, never the cookie cache.
+ */
+export const freshProcedure = cookieSessionProcedure.use(async ({ ctx, next }) => {
   const [row] = await ctx.db
     .select({ createdAt: session.createdAt })
     .from(session)

@@ -35,6 +35,8 @@ export function newCredentials(prefix = "user"): Credentials {
 
 export class Device {
   readonly jar = new CookieJar();
+  /** Sent as `Authorization: Bearer <bearer>` when set: an API client holding a JWT. */
+  bearer: string | null = null;
 
   constructor(
     private readonly deps: AppDependencies,
@@ -44,11 +46,19 @@ export class Device {
   ) {}
 
   headers(): Headers {
-    return new Headers({
+    const headers = new Headers({
       cookie: this.jar.header(),
       "user-agent": this.userAgent,
       [CLIENT_IP_HEADER]: this.ip,
     });
+    if (this.bearer !== null) headers.set("authorization", `Bearer ${this.bearer}`);
+    return headers;
+  }
+
+  /** A JWT for this device's session, from Better Auth's /token endpoint (as an API client gets one). */
+  async apiToken(): Promise<string> {
+    const { token } = await this.deps.auth.api.getToken({ headers: this.headers() });
+    return token;
   }
 
   async signUp(credentials: Credentials) {

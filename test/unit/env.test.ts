@@ -134,4 +134,19 @@ describe("parseConfig", () => {
     ]);
     expect(problemsOf({ TRUSTED_PROXIES: "proxy.local" })).toHaveLength(1);
   });
+
+  it("gives API clients' JWTs 15 minutes by default, settable up to a day", () => {
+    expect(parseConfig({ BETTER_AUTH_SECRET: SECRET }).jwt).toEqual({ expiresInSec: 900 });
+    expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, JWT_EXPIRES_IN_SEC: "300" }).jwt).toEqual({
+      expiresInSec: 300,
+    });
+    expect(
+      parseConfig({ BETTER_AUTH_SECRET: SECRET, JWT_EXPIRES_IN_SEC: "86400" }).jwt.expiresInSec,
+    ).toBe(86_400);
+    for (const bad of ["0", "-5", "86401", "1.5", "15m"]) {
+      const problems = problemsOf({ JWT_EXPIRES_IN_SEC: bad });
+      expect(problems, bad).toHaveLength(1);
+      expect(problems[0]).toMatch(/^JWT_EXPIRES_IN_SEC /);
+    }
+  });
 });

@@ -1,0 +1,61 @@
+/** Forks bench children (TypeScript via tsx, NODE_ENV=production) and talks to them over IPC. */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export interface BenchChild<T> {
+  pid: number;
+  /** The child's first message: "ready" from a server, the results from the timing child. */
+  message: Promise<T>;
+  /** Stops the child (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** `script` is relative to bench/; `input` arrives as JSON in argv[2]. */
+export function startChild<T>(script: string, input: unknown, timeoutMs = 120_000): BenchChild<T> {
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(input)], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, NODE_ENV: "production" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
+  const message = new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${script} sent nothing within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    child.once("message", (value) => {
+      clearTimeout(timer);
+      resolve(value as T);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${signal ?? `code ${code}`}) before answering`));
+    });
+  });
+  message.catch(() => {}); // observed by the caller; avoid an unhandled rejection on stop
+  return {
+    pid: child.pid ?? 0,
+    message,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(force);
+      }
+    },
+  };
+}
+
+/** For Ctrl-C: kills whatever children are still running. */
+export function killChildren(): void {
+  for (const child of running) child.kill("SIGKILL");
+}

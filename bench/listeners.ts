@@ -1,0 +1,118 @@
+/** The request listener of each scenario, built inside its server child. */
+import type { IncomingMessage, RequestListener } from "node:http";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
+import { fromNodeHeaders, toNodeHandler } from "better-auth/node";
+import type { DatabaseHandle } from "../db/client";
+import { CLIENT_IP_HEADER } from "../server/auth";
+import { createRequestHandler } from "../server/http/server";
+import { type AppDependencies, createContext } from "../server/trpc/context";
+import { protectedProcedure, router } from "../server/trpc/init";
+import { BENCH_SECRET, startOurApp } from "./our-app";
+import type { ScenarioId } from "./scenarios";
+import { createShippedAuth } from "./shipped-auth";
+
+const HELLO = JSON.stringify({ ok: true });
+
+/** (a) The machine's ceiling: node:http and nothing else. */
+const helloListener: RequestListener = (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json", "content-length": HELLO.length });
+  res.end(HELLO);
+};
+
+/** (b) tRPC's own cost: one public query, a context of nothing. */
+function trpcPublicListener(): RequestListener {
+  const t = initTRPC.create();
+  const helloRouter = t.router({ hello: t.procedure.query(() => ({ ok: true })) });
+  return (req, res) =>
+    void nodeHTTPRequestHandler({
+      req,
+      res,
+      path: trpcPath(req, "/api/trpc/"),
+      router: helloRouter,
+      createContext: () => ({}),
+    });
+}
+
+/**
+ * (c) The textbook integration: a context that calls `auth.api.getSession({ headers })` and a
+ * protected procedure returning the user id. `/api/auth/*` goes to Better Auth for the sign-up.
+ */
+function shippedListener(database: DatabaseHandle, baseUrl: string, cookieCache: boolean) {
+  const auth = createShippedAuth({ db: database.db, baseUrl, secret: BENCH_SECRET, cookieCache });
+  const authHandler = toNodeHandler(auth);
+  const t = initTRPC.context<{ userId: string | null }>().create();
+  const authed = t.procedure.use(({ ctx, next }) => {
+    if (!ctx.userId) throw new TRPCError({ code: "UNAUTHORIZED" });
+    return next({ ctx: { userId: ctx.userId } });
+  });
+  const meRouter = t.router({ me: authed.query(({ ctx }) => ctx.userId) });
+  const listener: RequestListener = (req, res) => {
+    if (req.url?.startsWith("/api/auth/")) return void authHandler(req, res);
+    void nodeHTTPRequestHandler({
+      req,
+      res,
+      path: trpcPath(req, "/api/trpc/"),
+      router: meRouter,
+      createContext: async () => {
+        const found = await auth.api.getSession({ headers: fromNodeHeaders(req.headers) });
+        return { userId: found?.user.id ?? null };
+      },
+    });
+  };
+  return listener;
+}
+
+/**
+ * (d2) Bench-only router. `session.list` (row d), a protected query of the production handler
+ * that does little, still reads and formats the user's sessions, so row d alone cannot say what
+ * our session resolution costs. This router returns `ctx.user.id` exactly like row c, through the
+ * project's real `createContext` and `protectedProcedure`; everything else (sign-up included)
+ * goes to the production handler.
+ */
+function oursContextListener(deps: AppDependencies, productionHandler: RequestListener) {
+  const benchRouter = router({ me: protectedProcedure.query(({ ctx }) => ctx.user.id) });
+  const listener: RequestListener = (req, res) => {
+    if (!req.url?.startsWith("/bench/trpc/")) return productionHandler(req, res);
+    // What the production handler does first: the client IP is ours, never the client's claim
+    // (our session binding compares it with the sign-up's).
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+    const resHeaders = new Headers();
+    void nodeHTTPRequestHandler({
+      req,
+      res,
+      path: trpcPath(req, "/bench/trpc/"),
+      router: benchRouter,
+      createContext: () =>
+        createContext({ deps, headers: fromNodeHeaders(req.headers), resHeaders }),
+      responseMeta: () => ({ headers: resHeaders }),
+    });
+  };
+  return listener;
+}
+
+export async function createListener(
+  scenario: ScenarioId,
+  database: DatabaseHandle | undefined,
+  baseUrl: string,
+  databaseUrl: string | undefined,
+): Promise<RequestListener> {
+  if (scenario === "node-http") return helloListener;
+  if (scenario === "trpc-public") return trpcPublicListener();
+  if (!database) throw new Error(`Scenario ${scenario} needs a database`);
+  if (scenario === "shipped-db") return shippedListener(database, baseUrl, false);
+  if (scenario === "shipped-cache") return shippedListener(database, baseUrl, true);
+
+  // (d) The production server's request handler: CORS/CSRF guard, client IP, Better Auth, tRPC.
+  const deps = await startOurApp(database, baseUrl, databaseUrl);
+  const productionHandler = createRequestHandler(deps, {
+    staticDir: "/nonexistent-bench-static", // the SPA is never requested
+    onError: (error) => console.error("[bench server]", error),
+  });
+  if (scenario === "ours-server") return productionHandler;
+  return oursContextListener(deps, productionHandler);
+}
+
+function trpcPath(req: IncomingMessage, prefix: string): string {
+  return new URL(req.url ?? "/", "http://localhost").pathname.slice(prefix.length);
+}

@@ -1,0 +1,56 @@
+/** One autocannon run against a loopback URL, with its own latency samples and status accounting. */
+import autocannon from "autocannon";
+import { summarize } from "./stats";
+
+export interface LoadOptions {
+  url: string;
+  /** Sent with every request: the session cookies and the signed-up device's User-Agent. */
+  headers: Record<string, string>;
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+}
+
+export interface LoadResult {
+  requestsPerSec: number;
+  /** Milliseconds, from every measured response (2xx or not). */
+  latencyMs: { mean: number; p50: number; p99: number };
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Status code -> count over the measured run. */
+  statusCodes: Record<string, number>;
+  /** Non-2xx responses, errors and timeouts during the warm-up: also failures. */
+  warmupFailures: number;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const instance = autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationSec,
+    headers: options.headers,
+    warmup: { connections: options.connections, duration: options.warmupSec },
+  });
+  // autocannon's own histogram has 1 ms resolution, too coarse for a ~1 ms hello-world; the
+  // response event carries the hrtime-based duration, so percentiles are computed from that.
+  const samplesMs: number[] = [];
+  instance.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => {
+    samplesMs.push(ms);
+  });
+  const result = await instance;
+  const warmup = result.warmup;
+  return {
+    requestsPerSec: result.requests.total / result.duration,
+    latencyMs: summarize(samplesMs),
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
+    ),
+    warmupFailures: warmup ? warmup.non2xx + warmup.errors + warmup.timeouts : 0,
+  };
+}

@@ -1,0 +1,139 @@
+/** The run's results as JSON (everything) and as markdown (the tables people read). */
+import type { DatabaseKind } from "./database";
+import type { LoadResult } from "./load";
+import type { TimingRow } from "./session-timing";
+
+export interface LoadRow {
+  key: string;
+  label: string;
+  /** "none" for rows a and b, which touch no database. */
+  database: DatabaseKind | "none";
+  /** Did the checked response carry Set-Cookie (a write per request would show here)? */
+  setsCookies: boolean;
+  /** CPU cores busy outside the runner and the server child meanwhile (see bench/cpu.ts). */
+  otherCores: number | null;
+  result: LoadResult;
+}
+
+export interface Report {
+  timestamp: string;
+  quick: boolean;
+  machine: { node: string; os: string; cpus: number; cpuModel: string; memoryGiB: number };
+  git: { commit: string; uncommittedChanges: boolean };
+  packages: Record<string, string>;
+  settings: {
+    connections: number;
+    durationSec: number;
+    warmupSec: number;
+    timingCalls: number;
+    timingWarmupCalls: number;
+  };
+  /** CPU cores other processes used in the 2 s before the first row. */
+  busyBeforeStart: number | null;
+  postgres: { version: string } | { skipped: string };
+  load: LoadRow[];
+  timing: { database: DatabaseKind; otherCores: number | null; rows: TimingRow[] }[];
+  /** Anything that makes the numbers untrustworthy (non-2xx, errors, a crashed scenario). */
+  problems: string[];
+}
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+function percentOf(value: number, reference: number | undefined): string {
+  if (!reference) return "–";
+  const percent = (100 * value) / reference;
+  return `${percent < 10 ? percent.toFixed(1) : integer.format(percent)} %`;
+}
+
+function timesOf(value: number, reference: number | undefined): string {
+  if (!reference) return "–";
+  const ratio = value / reference;
+  return `×${ratio >= 10 ? integer.format(ratio) : ratio >= 1 ? ratio.toFixed(1) : ratio.toPrecision(2)}`;
+}
+
+function cores(value: number | null): string {
+  return value === null ? "?" : value.toFixed(2);
+}
+
+export function loadTable(rows: LoadRow[]): string {
+  const a = rows.find((row) => row.key === "a")?.result;
+  const b = rows.find((row) => row.key === "b")?.result;
+  const lines = [
+    "| Row | Scenario | DB | req/s | % of a | % of b | p50 ms | p50 vs a | p50 vs b | p99 ms | p99 vs a | p99 vs b | non-2xx | busy elsewhere |",
+    "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  ];
+  for (const { key, label, database, otherCores, result: r } of rows) {
+    const failures = r.non2xx + r.errors + r.timeouts + r.warmupFailures;
+    const cells = [
+      key,
+      label,
+      database === "none" ? "–" : database,
+      integer.format(r.requestsPerSec),
+      percentOf(r.requestsPerSec, a?.requestsPerSec),
+      percentOf(r.requestsPerSec, b?.requestsPerSec),
+      r.latencyMs.p50.toFixed(2),
+      timesOf(r.latencyMs.p50, a?.latencyMs.p50),
+      timesOf(r.latencyMs.p50, b?.latencyMs.p50),
+      r.latencyMs.p99.toFixed(2),
+      timesOf(r.latencyMs.p99, a?.latencyMs.p99),
+      timesOf(r.latencyMs.p99, b?.latencyMs.p99),
+      failures === 0 ? "0" : `**${failures}**`,
+      cores(otherCores),
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+export function timingTable(timing: Report["timing"]): string {
+  const lines = [
+    "| Row | Call | DB | mean µs | p50 µs | p99 µs | no session | busy elsewhere |",
+    "|---|---|---|--:|--:|--:|--:|--:|",
+  ];
+  for (const { database, otherCores, rows } of timing) {
+    for (const row of rows) {
+      const cells = [row.key, row.label, database, row.mean, row.p50, row.p99];
+      const numbers = cells.map((cell) => (typeof cell === "number" ? integer.format(cell) : cell));
+      lines.push(`| ${numbers.join(" | ")} | ${row.failures} | ${cores(otherCores)} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export function toMarkdown(report: Report): string {
+  const { machine, settings, git } = report;
+  const postgres =
+    "version" in report.postgres
+      ? `PostgreSQL: ${report.postgres.version.split(" on ")[0]} (same machine)`
+      : `PostgreSQL: **not measured** (${report.postgres.skipped})`;
+  const packages = Object.entries(report.packages)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(" · ");
+  const measured = `${settings.warmupSec} s warm-up + ${settings.durationSec} s measured`;
+  return [
+    `# Benchmark results${report.quick ? " (quick smoke run: not for comparison)" : ""}`,
+    "",
+    `- When: ${report.timestamp}`,
+    `- Machine: Node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}`,
+    `- ${postgres}`,
+    `- Busy elsewhere before the run: ${cores(report.busyBeforeStart)} of ${machine.cpus} cores`,
+    `- Code: commit ${git.commit}${git.uncommittedChanges ? " with uncommitted changes" : ""}`,
+    `- Packages: ${packages}`,
+    `- Load: autocannon, ${settings.connections} connections, ${measured} per row, GET over 127.0.0.1; each server in its own process, NODE_ENV=production`,
+    "",
+    "## HTTP load",
+    "",
+    loadTable(report.load),
+    "",
+    "Latencies are per request, measured by the load generator. `% of a` / `% of b`: throughput as a share of row a / b; `vs a` / `vs b`: latency as a multiple of row a's / b's.",
+    `\`busy elsewhere\`: CPU cores (of ${machine.cpus}) used meanwhile by processes other than the load generator, the server and the bench database's PostgreSQL backends (from /proc). Well above 0 means other work disturbed the row; a row above 0.25 was measured twice and the quieter run kept.`,
+    "",
+    `## Session resolution in-process (${integer.format(settings.timingCalls)} sequential calls after ${integer.format(settings.timingWarmupCalls)} warm-up, no HTTP)`,
+    "",
+    timingTable(report.timing),
+    "",
+    ...(report.problems.length > 0
+      ? ["## Problems", "", ...report.problems.map((problem) => `- ${problem}`), ""]
+      : []),
+  ].join("\n");
+}

@@ -1,0 +1,91 @@
+/** What each load scenario is: shared by the runner (which loads it) and the server child (which serves it). */
+
+export type ScenarioId =
+  | "node-http"
+  | "trpc-public"
+  | "shipped-db"
+  | "shipped-cache"
+  | "ours-server"
+  | "ours-context";
+
+export interface Scenario {
+  id: ScenarioId;
+  /** The row's letter in the issue and the report: a, b, c1, c2, d, d2. */
+  key: string;
+  label: string;
+  /** The URL path loaded; every request is a GET. */
+  path: string;
+  /** Needs a database and a signed-up user whose cookies ride on every request. */
+  authenticated: boolean;
+  /** Cookie names (without the `__Secure-` prefix) sign-up must have set. */
+  cookies: string[];
+  /** Recognises a correct answer for the signed-up user (checked once before the load). */
+  answersFor?: (body: unknown, userId: string) => boolean;
+}
+
+const TOKEN = "better-auth.session_token";
+const DATA = "better-auth.session_data";
+
+/** tRPC's answer for a query: `{ result: { data } }`. */
+function trpcData(body: unknown): unknown {
+  return (body as { result?: { data?: unknown } } | null)?.result?.data;
+}
+
+const returnsUserId = (body: unknown, userId: string) => trpcData(body) === userId;
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: "node-http",
+    key: "a",
+    label: "bare node:http, small JSON (ceiling)",
+    path: "/hello",
+    authenticated: false,
+    cookies: [],
+  },
+  {
+    id: "trpc-public",
+    key: "b",
+    label: "tRPC public procedure, empty context",
+    path: "/api/trpc/hello",
+    authenticated: false,
+    cookies: [],
+  },
+  {
+    id: "shipped-db",
+    key: "c1",
+    label: "tRPC protected, Better Auth as shipped, no cookie cache (DB lookup)",
+    path: "/api/trpc/me",
+    authenticated: true,
+    cookies: [TOKEN],
+    answersFor: returnsUserId,
+  },
+  {
+    id: "shipped-cache",
+    key: "c2",
+    label: "tRPC protected, Better Auth as shipped, cookie cache (compact, 300 s)",
+    path: "/api/trpc/me",
+    authenticated: true,
+    cookies: [TOKEN, DATA],
+    answersFor: returnsUserId,
+  },
+  {
+    id: "ours-server",
+    key: "d",
+    label: "ours: production request handler, `session.list`",
+    path: "/api/trpc/session.list",
+    authenticated: true,
+    cookies: [TOKEN, DATA],
+    answersFor: (body) =>
+      Array.isArray(trpcData(body)) &&
+      (trpcData(body) as { isCurrent?: boolean }[]).some((device) => device.isCurrent === true),
+  },
+  {
+    id: "ours-context",
+    key: "d2",
+    label: "ours: createContext + protectedProcedure, returns ctx.user.id",
+    path: "/bench/trpc/me",
+    authenticated: true,
+    cookies: [TOKEN, DATA],
+    answersFor: returnsUserId,
+  },
+];
