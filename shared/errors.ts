@@ -30,6 +30,8 @@ export const ErrorReason = {
   EMAIL_TAKEN: "EMAIL_TAKEN",
   /** The new email is the one the account already has. */
   EMAIL_UNCHANGED: "EMAIL_UNCHANGED",
+  /** The database cannot be reached: nothing was decided, try again shortly (503). */
+  STORE_UNAVAILABLE: "STORE_UNAVAILABLE",
   /** A cookie-authenticated request came from an origin that is not allowed. */
   ORIGIN_NOT_ALLOWED: "ORIGIN_NOT_ALLOWED",
 } as const;

@@ -6,6 +6,7 @@ import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { isAPIError } from "better-auth/api";
 import { toNodeHandler } from "better-auth/node";
 import { sql } from "drizzle-orm";
+import { isDatabaseUnavailable } from "../../db/errors";
 import { ErrorReason } from "../../shared/errors";
 import { CLIENT_IP_HEADER } from "../auth";
 import { appRouter } from "../routers";
@@ -150,9 +151,17 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
 
   return (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
-      reportError(error);
-      if (!res.headersSent) sendJson(res, 500, { error: { message: "Internal server error" } });
-      else res.destroy();
+      if (res.headersSent) {
+        reportError(error);
+        res.destroy();
+      } else if (isDatabaseUnavailable(error)) {
+        sendJson(res, 503, {
+          error: { message: "The service is temporarily unavailable. Try again in a moment." },
+        });
+      } else {
+        reportError(error);
+        sendJson(res, 500, { error: { message: "Internal server error" } });
+      }
     });
   };
 }

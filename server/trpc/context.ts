@@ -5,6 +5,7 @@
  * collected in `resHeaders` and written by the HTTP adapter.
  */
 import type { Database } from "../../db/client";
+import { isDatabaseUnavailable } from "../../db/errors";
 import { ErrorReason } from "../../shared/errors";
 import type { Auth, AuthSession } from "../auth";
 import type { Config } from "../env";
@@ -13,6 +14,7 @@ import { type BearerResolver, readBearerToken } from "../sessions/bearer";
 import type { SessionResolver } from "../sessions/resolver";
 import type { SessionCache } from "../sessions/session-cache";
 import { applySessionPolicy, explainMissingSession } from "../sessions/validation";
+import { storeUnavailableError } from "./errors";
 
 export interface AppDependencies {
   db: Database;
@@ -136,7 +138,15 @@ export async function createContext(
   options: Omit<ContextInnerOptions, "auth" | "authMethod" | "explainNoSession">,
 ): Promise<Context> {
   const { deps, headers, resHeaders } = options;
-  const { auth, method, explainNoSession } = await authenticateRequest(deps, headers, resHeaders);
+  const { auth, method, explainNoSession } = await authenticateRequest(
+    deps,
+    headers,
+    resHeaders,
+  ).catch((error: unknown) => {
+    // Without the database no session can be confirmed: refuse (503), never guess.
+    if (isDatabaseUnavailable(error)) throw storeUnavailableError(error);
+    throw error;
+  });
   return createContextInner({
     ...options,
     auth,

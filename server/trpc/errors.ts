@@ -6,8 +6,8 @@ type Code = ConstructorParameters<typeof TRPCError>[0]["code"];
 /** A TRPCError that carries a machine-readable reason; the error formatter exposes it as `data.reason`. */
 export class ReasonedError extends TRPCError {
   readonly reason: ErrorReason;
-  constructor(code: Code, reason: ErrorReason, message: string) {
-    super({ code, message });
+  constructor(code: Code, reason: ErrorReason, message: string, cause?: unknown) {
+    super({ code, message, cause });
     this.reason = reason;
   }
 }
@@ -30,5 +30,15 @@ export function sessionEndedError(reason: ErrorReason): ReasonedError {
     "UNAUTHORIZED",
     reason,
     SESSION_ENDED_MESSAGES[reason] ?? "Sign in to continue",
+  );
+}
+
+/** 503 for a request that could not be decided because the database is unreachable (fail closed). */
+export function storeUnavailableError(cause: unknown): ReasonedError {
+  return new ReasonedError(
+    "SERVICE_UNAVAILABLE",
+    ErrorReason.STORE_UNAVAILABLE,
+    "The service is temporarily unavailable. Try again in a moment.",
+    cause,
   );
 }

@@ -4,10 +4,11 @@
 import { initTRPC } from "@trpc/server";
 import { and, eq, gt } from "drizzle-orm";
 import { ZodError, z } from "zod";
+import { isDatabaseUnavailable } from "../../db/errors";
 import { session, user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import type { Context } from "./context";
-import { ReasonedError, sessionEndedError } from "./errors";
+import { ReasonedError, sessionEndedError, storeUnavailableError } from "./errors";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -32,13 +33,23 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure;
+/**
+ * Every procedure fails closed when the database is unreachable: 503 SERVICE_UNAVAILABLE with
+ * reason STORE_UNAVAILABLE, never a 500, and nothing decided without the database.
+ */
+export const publicProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw storeUnavailableError(result.error.cause);
+  }
+  return result;
+});
 
 /**
  * A live session is required; after it `ctx.session` and `ctx.user` are non-null. Without one
  * the error says why the session ended, when the request still carried its cookie.
  */
-export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.session || !ctx.user) {
     throw sessionEndedError(await ctx.explainNoSession());
   }

@@ -1,0 +1,83 @@
+/**
+ * With the database unreachable, requests that need it fail closed: 503 SERVICE_UNAVAILABLE
+ * (reason STORE_UNAVAILABLE), never a 500, never a stack, and never a guessed session. The
+ * database here is a port nothing listens on (a database that stops and comes back mid-load is
+ * issue 5's fault suite, not written yet).
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DatabaseHandle, openDatabase } from "../../db/client";
+import { createAppDependencies } from "../../server/app";
+import { createRequestHandler } from "../../server/http/server";
+import { TEST_SECRET, testConfig } from "../support/app";
+import { HttpClient } from "../support/http-client";
+
+describe("with the database unreachable", () => {
+  let database: DatabaseHandle;
+  let server: Server;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    database = await openDatabase({ url: "postgres://postgres@127.0.0.1:9/unreachable" });
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    baseUrl = `http://localhost:${port}`;
+    const deps = createAppDependencies(
+      database,
+      testConfig({ PORT: String(port), BASE_URL: baseUrl }),
+    );
+    const errors: unknown[] = [];
+    server.on(
+      "request",
+      createRequestHandler(deps, { staticDir: "/nonexistent", onError: (e) => errors.push(e) }),
+    );
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await database.close().catch(() => {});
+  });
+
+  /** A correctly signed cookie for a token the server has to look up. */
+  function signedCookie() {
+    const token = randomBytes(24).toString("base64url").slice(0, 32);
+    const signature = createHmac("sha256", TEST_SECRET).update(token).digest("base64");
+    return encodeURIComponent(`${token}.${signature}`);
+  }
+
+  it("answers protected and public calls that need a session with 503, no stack", async () => {
+    const client = new HttpClient(baseUrl);
+    client.jar.set("better-auth.session_token", signedCookie());
+    for (const path of ["session.list", "session.current"]) {
+      const response = await client.query(path);
+      expect(response.status).toBe(503);
+      const body = await response.json();
+      expect(body.error.data).toMatchObject({
+        code: "SERVICE_UNAVAILABLE",
+        reason: "STORE_UNAVAILABLE",
+      });
+      expect(JSON.stringify(body)).not.toMatch(/stack|ECONNREFUSED|at .*\.ts/);
+    }
+    const mutation = await client.mutate("session.revokeOthers");
+    expect(mutation.status).toBe(503);
+  });
+
+  it("still answers what needs no database, and reports the outage on /healthz", async () => {
+    const anonymous = new HttpClient(baseUrl);
+    const current = await anonymous.query("session.current");
+    expect(current.status).toBe(200);
+    expect((await current.json()).result.data).toBeNull();
+    // A forged cookie is refused before any lookup: 401, not 503.
+    anonymous.jar.set(
+      "better-auth.session_token",
+      encodeURIComponent(`${"a".repeat(32)}.${"b".repeat(43)}=`),
+    );
+    expect((await anonymous.query("session.list")).status).toBe(401);
+    const health = await fetch(`${baseUrl}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false, database: "down" });
+  });
+});
