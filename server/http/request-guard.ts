@@ -59,15 +59,20 @@ export function refuseUnsafeRequest(
 }
 
 /**
- * CORS with credentials for an exact allowlist, never a wildcard. Returns true when it answered
- * a preflight itself.
+ * CORS with credentials for an exact allowlist, never a wildcard, plus the headers every /api
+ * answer carries. Returns true when it answered a preflight itself.
  */
 export function applyCors(
   req: IncomingMessage,
   res: ServerResponse,
   allowedOrigins: ReadonlySet<string>,
 ): boolean {
-  res.appendHeader("vary", "Origin");
+  keepVaryOrigin(res);
+  // No page of another origin may embed an API answer without CORS (an <img>, <script> or
+  // no-cors fetch; ASVS 3.5.8), nor have it sniffed into a script (XSSI, ASVS 3.5.7). CORS
+  // requests from allowed origins are not subject to this policy.
+  res.setHeader("cross-origin-resource-policy", "same-origin");
+  res.setHeader("x-content-type-options", "nosniff");
   const origin = req.headers.origin;
   const allowed = origin !== undefined && allowedOrigins.has(origin);
   if (allowed) {
@@ -83,6 +88,23 @@ export function applyCors(
   res.statusCode = allowed ? 204 : 403;
   res.end();
   return true;
+}
+
+/**
+ * Every /api answer depends on the request's Origin (the CORS headers above), so every one says
+ * `Vary: Origin`, or a shared cache could hand one origin's answer to another. Handlers that set
+ * Vary themselves replace ours (tRPC's node adapter sets `vary: trpc-accept, accept` with
+ * `setHeader`), so Origin is kept in whatever they set.
+ */
+function keepVaryOrigin(res: ServerResponse) {
+  res.appendHeader("vary", "Origin");
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name, value) => {
+    if (name.toLowerCase() !== "vary") return setHeader(name, value);
+    const listed = (typeof value === "object" ? [...value] : [String(value)]).join(", ");
+    const hasOrigin = listed.split(",").some((entry) => entry.trim().toLowerCase() === "origin");
+    return setHeader(name, hasOrigin ? listed : `${listed}, Origin`);
+  };
 }
 
 /** A refusal shaped like a tRPC error, so the typed client can read `data.code` and `data.reason`. */
