@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import * as schema from "../db/schema";
 import { ErrorReason } from "../shared/errors";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/schemas";
+import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/schemas";
 import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
 import { endAllSessions, endSessionsWhere } from "./sessions/end";
@@ -47,6 +47,19 @@ function requestOrigin(headers: Headers | undefined) {
     ipAddress: headers?.get(CLIENT_IP_HEADER) || null,
     userAgent: headers?.get("user-agent") || null,
   };
+}
+
+async function refuseUnfitName(name: unknown) {
+  if (name === undefined) return;
+  const text = String(name);
+  const wellFormed = (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (text.length > NAME_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(text) || !wellFormed) {
+    throw new APIError("BAD_REQUEST", {
+      code: "INVALID_NAME",
+      message: `Use a name of at most ${NAME_MAX_LENGTH} characters, without control characters`,
+    });
+  }
 }
 
 /** Why Better Auth is deleting this session: it expired (which way), or it is a sign-out. */
@@ -122,6 +135,12 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
       additionalFields: { role: { type: "string", defaultValue: "user", input: false } },
     },
     databaseHooks: {
+      user: {
+        // Better Auth bounds the password but not the name: bound it, and refuse characters
+        // no name contains (NUL would make the insert fail and Better Auth log an error).
+        create: { before: async (newUser) => refuseUnfitName(newUser.name) },
+        update: { before: async (changes) => refuseUnfitName(changes.name) },
+      },
       session: {
         create: {
           // ASVS 7.2.4: signing in from a browser that still holds a session ends that old

@@ -18,7 +18,10 @@ export const presentedPasswordSchema = z
 
 export const emailSchema = z.email("Enter a valid email address").max(254).trim().toLowerCase();
 
-export const sessionIdSchema = z.string().min(1).max(128);
+/** Better Auth's ids: letters and digits (and `-`/`_` for ids made elsewhere), never NUL or other text the database refuses. */
+export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "Not a session id");
+
+export const NAME_MAX_LENGTH = 100;
 
 export const revokeSessionInput = z.object({ id: sessionIdSchema });
 export const reauthenticateInput = z.object({ password: presentedPasswordSchema });

@@ -143,7 +143,11 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
       if (pathname.startsWith("/api/trpc/")) return handleTrpc(req, res, pathname);
       if (pathname === GET_SESSION_PATH) return handleGetSession(req, res);
       if (pathname === TOKEN_PATH) return handleToken(req, res);
-      if (EXPOSED_AUTH_PATHS.has(pathname)) return authHandler(req, res);
+      if (EXPOSED_AUTH_PATHS.has(pathname)) {
+        const tooLarge = refuseLargeBody(req, MAX_BODY_BYTES);
+        if (tooLarge) return sendJson(res, tooLarge.status, { message: tooLarge.message });
+        return authHandler(req, res);
+      }
       return sendJson(res, 404, { error: { message: `No API route ${pathname}` } });
     }
     return serveStatic(req, res);
@@ -177,6 +181,23 @@ function toHeaders(req: IncomingMessage): Headers {
     else if (value !== undefined) headers.set(name, value);
   }
   return headers;
+}
+
+/**
+ * Better Auth reads whatever body it is sent. Browsers send Content-Length with a fetch body, so
+ * a declared size over the limit gets 413 and a body without a declared size 411.
+ */
+function refuseLargeBody(req: IncomingMessage, maxBytes: number) {
+  if (req.method === "GET" || req.method === "HEAD") return null;
+  const declared = req.headers["content-length"];
+  if (declared === undefined) {
+    return req.headers["transfer-encoding"]
+      ? { status: 411, message: "Send the body with a Content-Length" }
+      : null;
+  }
+  return Number(declared) > maxBytes
+    ? { status: 413, message: `Request bodies are limited to ${maxBytes} bytes` }
+    : null;
 }
 
 /**

@@ -1,0 +1,338 @@
+/**
+ * Bad input over the real HTTP server: every procedure of the app router (queries by GET
+ * `?input=`, mutations by POST JSON) gets random and hostile input, JSON or not, and answers only
+ * with typed 4xx, no stack and no state change; a sample of 200 forged session cookies and 200
+ * mangled JWTs (the in-process suite tries 10,000 of each) authenticates nobody and never gets a
+ * 5xx; bodies over 1 MB are refused where the router reads them, also when sent chunked.
+ *
+ * Seed: FC_SEED (printed at start).
+ */
+import { eq } from "drizzle-orm";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { session } from "../../db/schema";
+import { MAX_BODY_BYTES } from "../../server/http/server";
+import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
+import { newCredentials } from "../support/device";
+import { databaseKinds } from "../support/environment";
+import {
+  cookieForgeries,
+  cookieMeans,
+  type Forgery,
+  jwtForgeries,
+  jwtMeans,
+  spreadSample,
+} from "../support/forgeries";
+import {
+  ALLOWED_ERROR_CODES,
+  configureSeed,
+  hostileJsonInput,
+  hostileString,
+  KNOWN_BUGS,
+  routerProcedures,
+  STACK_TRACE,
+  stateOf,
+  watchPrototypes,
+} from "../support/hostile-input";
+import { HttpClient } from "../support/http-client";
+import { signedByServer } from "../support/jwt";
+
+const seed = configureSeed();
+const RUNS_PER_PROCEDURE = 50;
+const HTTP_SAMPLE = 200;
+const SESSION_COOKIE = "better-auth.session_token";
+const procedures = routerProcedures();
+
+/** Every byte percent-encoded unless unreserved (lone surrogates become U+FFFD, as in a browser). */
+function encodeQueryBytes(text: string): string {
+  return [...Buffer.from(text, "utf8")]
+    .map((byte) => {
+      const char = String.fromCharCode(byte);
+      return /[A-Za-z0-9\-_.~]/.test(char) ? char : `%${byte.toString(16).padStart(2, "0")}`;
+    })
+    .join("");
+}
+
+/**
+ * A typed answer: an allowed status (431 only for a GET whose URL is too long for node:http), no
+ * stack, and for a tRPC error an allowed code, BAD_REQUEST carrying zod issues or a reason, unless
+ * the input was not JSON at all (tRPC's own parse refusal has neither).
+ */
+async function expectTypedAnswer(
+  response: Response,
+  method: "GET" | "POST",
+  what: string,
+  json: boolean,
+) {
+  const text = await response.text();
+  const allowed = [200, 400, 401, 403, 404, 405, 409, 413, 415, ...(method === "GET" ? [431] : [])];
+  const detail = `${what}: ${response.status} ${text.slice(0, 300)}`;
+  expect(allowed, detail).toContain(response.status);
+  expect(text, detail).not.toMatch(STACK_TRACE);
+  if (response.status >= 400 && text.startsWith("{")) {
+    const data = JSON.parse(text).error?.data;
+    expect(data, detail).toBeDefined();
+    expect(ALLOWED_ERROR_CODES.has(data.code), detail).toBe(true);
+    if (data.code === "BAD_REQUEST" && json) {
+      expect(data.zodError ?? data.reason, detail).toBeTruthy();
+    }
+  }
+  return response.status;
+}
+
+describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
+  let server: TestServer;
+  let fresh: HttpClient;
+  let freshUserId: string;
+  let stale: HttpClient;
+  let staleUserId: string;
+
+  async function signedUp(prefix: string) {
+    const client = new HttpClient(server.baseUrl);
+    const credentials = newCredentials(prefix);
+    const response = await client.signUp(credentials);
+    expect(response.status).toBe(200);
+    const { user } = (await response.json()) as { user: { id: string } };
+    return { client, credentials, userId: user.id };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    ({ client: fresh, userId: freshUserId } = await signedUp("hostile-http"));
+    ({ client: stale, userId: staleUserId } = await signedUp("stale-http"));
+    const aged = await server.database.db
+      .update(session)
+      .set({ createdAt: new Date(Date.now() - 3_600_000) })
+      .where(eq(session.userId, staleUserId))
+      .returning({ id: session.id });
+    server.deps.sessionCache.invalidateSessions(aged.map((row) => row.id));
+  });
+  afterAll(() => server?.close());
+
+  /** JSON input (`json`) or a raw, probably unparsable, query parameter or body (`raw`). */
+  const request = (keys: string[]) =>
+    fc.oneof(
+      { weight: 4, arbitrary: hostileJsonInput(keys).map((input) => ({ json: true, input })) },
+      { weight: 1, arbitrary: hostileString.map((input) => ({ json: false, input })) },
+    );
+
+  describe.each(procedures)("$path ($type)", (procedure) => {
+    // As in the router suite: a mutation that ignores its input runs on the stale session.
+    const ignoresInput = procedure.type === "mutation" && !procedure.hasInput;
+    const method = procedure.type === "query" ? "GET" : "POST";
+
+    it(`answers ${RUNS_PER_PROCEDURE} hostile requests with typed 4xx only, and changes nothing`, async () => {
+      const client = ignoresInput ? stale : fresh;
+      const db = server.database.db;
+      const before = [await stateOf(db, freshUserId), await stateOf(db, staleUserId)];
+      const prototypes = watchPrototypes();
+      const path = `/api/trpc/${procedure.path}`;
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(request(procedure.keys), async ({ json, input }) => {
+          if (json && KNOWN_BUGS[procedure.path]?.(input)) return;
+          let response: Response;
+          if (method === "GET") {
+            const query = json ? JSON.stringify(input) : input;
+            response = await client.request(`${path}?input=${encodeQueryBytes(String(query))}`);
+          } else {
+            response = await client.request(path, {
+              method: "POST",
+              body: json ? JSON.stringify(input) : String(input),
+              headers: { "content-type": "application/json" },
+            });
+          }
+          const status = await expectTypedAnswer(response, method, procedure.path, json);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          prototypes.check();
+        }),
+        { numRuns: RUNS_PER_PROCEDURE },
+      );
+      console.info(`${kind} ${procedure.path}: ${JSON.stringify(Object.fromEntries(statuses))}`);
+      expect([await stateOf(db, freshUserId), await stateOf(db, staleUserId)]).toEqual(before);
+      prototypes.check();
+      expect((await fresh.query("session.list")).status).toBe(200);
+      expect((await stale.query("session.list")).status).toBe(200);
+    });
+  });
+
+  it("answers a tRPC batch of hostile inputs with typed errors", async () => {
+    const inputs = fc.sample(hostileJsonInput(["limit", "cursor"]), { numRuns: 20, seed });
+    for (const input of inputs) {
+      const batch = encodeQueryBytes(JSON.stringify({ 0: input, 1: input, 2: input }));
+      const response = await fresh.request(
+        `/api/trpc/session.activity,session.current,session.list?batch=1&input=${batch}`,
+      );
+      const text = await response.text();
+      expect([200, 207, 400, 431], text.slice(0, 200)).toContain(response.status);
+      expect(text).not.toMatch(STACK_TRACE);
+    }
+  });
+
+  /** A victim signed in over HTTP, a signed-out session of theirs, another user's session. */
+  async function victimAndMaterial() {
+    const { client: victim, credentials, userId: victimId } = await signedUp("victim-http");
+    const current = (await (await victim.query("session.current")).json()).result.data as {
+      session: { id: string };
+    };
+    const leaver = new HttpClient(server.baseUrl);
+    expect((await leaver.signIn(credentials)).status).toBe(200);
+    const signedOut = leaver.jar.get(SESSION_COOKIE) ?? "";
+    expect((await leaver.postJson("/api/auth/sign-out", {})).status).toBe(200);
+    const [other] = await server.database.db
+      .select({ id: session.id, token: session.token })
+      .from(session)
+      .where(eq(session.userId, freshUserId));
+    if (!other || !signedOut) throw new Error("setup failed");
+    return { victim, victimId, sessionId: current.session.id, signedOut, other };
+  }
+
+  it(`refuses a sample of ${HTTP_SAMPLE} forged session cookies: 401, never 5xx`, async () => {
+    const { victim, victimId, sessionId, signedOut, other } = await victimAndMaterial();
+    const genuine = victim.jar.get(SESSION_COOKIE) ?? "";
+    const meaning = decodeURIComponent(genuine);
+    const forgeries = cookieForgeries({
+      genuine,
+      signedOut,
+      otherSessionId: other.id,
+      otherToken: other.token,
+      sessionId,
+      secret: TEST_SECRET,
+      seed,
+    }).filter(({ value }) => cookieMeans(value) !== meaning);
+    const before = await stateOf(server.database.db, victimId);
+    const wrong: string[] = [];
+    for (const { label, value } of spreadSample(forgeries, HTTP_SAMPLE)) {
+      const forger = new HttpClient(server.baseUrl);
+      forger.jar.set(SESSION_COOKIE, value);
+      forger.jar.set("better-auth.session_data", victim.jar.get("better-auth.session_data") ?? "");
+      const response = await forger.query("session.list");
+      const text = await response.text();
+      if (response.status !== 401 || STACK_TRACE.test(text)) {
+        wrong.push(`${label} (${value}): ${response.status} ${text.slice(0, 200)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await stateOf(server.database.db, victimId)).toEqual(before);
+    expect((await victim.query("session.list")).status).toBe(200);
+  });
+
+  it(`refuses a sample of ${HTTP_SAMPLE} mangled JWTs: 401, never 5xx`, async () => {
+    const { victim, victimId, other } = await victimAndMaterial();
+    const tokenResponse = await victim.request("/api/auth/token");
+    expect(tokenResponse.status).toBe(200);
+    const { token: genuine } = (await tokenResponse.json()) as { token: string };
+    const nowSec = Math.floor(Date.now() / 1000);
+    const serverSigned: Forgery[] = [
+      {
+        label: "expired",
+        value: await signedByServer(server.deps.auth, genuine, {
+          iat: nowSec - 960,
+          exp: nowSec - 60,
+        }),
+      },
+      {
+        label: "not before tomorrow",
+        value: await signedByServer(server.deps.auth, genuine, { nbf: nowSec + 86_400 } as never),
+      },
+      {
+        label: "another user's session",
+        value: await signedByServer(server.deps.auth, genuine, { sid: other.id }),
+      },
+    ];
+    const keys = (await (await fetch(`${server.baseUrl}/api/auth/jwks`)).json()) as {
+      keys: Record<string, unknown>[];
+    };
+    const forgeries = (
+      await jwtForgeries({
+        genuine,
+        secret: TEST_SECRET,
+        publicJwk: keys.keys[0] ?? {},
+        serverSigned,
+        seed,
+      })
+    ).filter(({ value }) => !jwtMeans(value, genuine));
+    const sample = [...serverSigned, ...spreadSample(forgeries, HTTP_SAMPLE - serverSigned.length)];
+    const before = await stateOf(server.database.db, victimId);
+    const wrong: string[] = [];
+    for (const { label, value } of sample) {
+      const client = new HttpClient(server.baseUrl, null, "api-client/1.0");
+      client.defaultHeaders = { authorization: `Bearer ${value}` };
+      const response = await client.query("session.list");
+      const text = await response.text();
+      if (response.status !== 401 || STACK_TRACE.test(text)) {
+        wrong.push(`${label} (${value}): ${response.status} ${text.slice(0, 200)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await stateOf(server.database.db, victimId)).toEqual(before);
+  });
+
+  /** A JSON body of `bytes` bytes, sent chunked (no content-length), as a stream would. */
+  function chunkedBody(json: string) {
+    const encoded = new TextEncoder().encode(json);
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < encoded.length; at += 64 * 1024) {
+          controller.enqueue(encoded.subarray(at, at + 64 * 1024));
+        }
+        controller.close();
+      },
+    });
+  }
+
+  it("refuses a chunked tRPC body over 1 MB (no content-length) with 413, and changes nothing", async () => {
+    const before = await stateOf(server.database.db, freshUserId);
+    const response = await fresh.request("/api/trpc/account.changeEmail", {
+      method: "POST",
+      body: chunkedBody(JSON.stringify({ newEmail: `${"a".repeat(MAX_BODY_BYTES)}@example.com` })),
+      headers: { "content-type": "application/json" },
+      duplex: "half",
+    } as Parameters<HttpClient["request"]>[1]);
+    expect(response.status).toBe(413);
+    expect(await response.text()).not.toMatch(STACK_TRACE);
+    expect(await stateOf(server.database.db, freshUserId)).toEqual(before);
+  });
+
+  it("refuses an unfit name at sign-up with 400 INVALID_NAME, and stores nothing", async () => {
+    for (const name of ["a\u0000b", "x".repeat(101), "tab\there", "\ud800"]) {
+      const credentials = newCredentials("name");
+      const response = await new HttpClient(server.baseUrl).signUp({ ...credentials, name });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: "INVALID_NAME" });
+      const signIn = await new HttpClient(server.baseUrl).signIn(credentials);
+      expect(signIn.status).toBe(401);
+    }
+    const fine = await new HttpClient(server.baseUrl).signUp({
+      ...newCredentials("name"),
+      name: "Zoë O'Brien-Łukasz 山田",
+    });
+    expect(fine.status).toBe(200);
+  });
+
+  // Was a finding: Better Auth reads any body (sign-up stored a 1.1 MB name). The HTTP layer
+  // now holds /api/auth/* to the same limit as tRPC.
+  it("refuses bodies over 1 MB on Better Auth's endpoints with 413", async () => {
+    const big = "x".repeat(MAX_BODY_BYTES + 100_000);
+    const statuses: Record<string, number> = {};
+    const client = new HttpClient(server.baseUrl);
+    for (const [path, body] of Object.entries({
+      "/api/auth/sign-in/email": { email: "nobody@example.com", password: big },
+      "/api/auth/sign-out": { padding: big },
+      "/api/auth/sign-up/email": {
+        name: big,
+        email: newCredentials("big").email,
+        password: "correct horse battery",
+      },
+    })) {
+      const response = await client.postJson(path, body);
+      statuses[path] = response.status;
+      expect(await response.text()).not.toMatch(STACK_TRACE);
+    }
+    expect(statuses).toEqual({
+      "/api/auth/sign-in/email": 413,
+      "/api/auth/sign-out": 413,
+      "/api/auth/sign-up/email": 413,
+    });
+  });
+});
