@@ -7,6 +7,7 @@ import { createBearerResolver, createJwtVerifier, JwtKeyStore } from "./sessions
 import { SESSION_CACHE_CHANNEL, startCacheInvalidation } from "./sessions/cache-invalidation";
 import { createLiveness } from "./sessions/liveness";
 import { createSessionResolver } from "./sessions/resolver";
+import { createCookieResigner } from "./sessions/secret-rotation";
 import { SessionCache } from "./sessions/session-cache";
 import { registerSessionCache } from "./sessions/session-changes";
 import type { AppDependencies } from "./trpc/context";
@@ -30,8 +31,9 @@ export function createAppDependencies(database: DatabaseHandle, config: Config):
       auth,
       cache: sessionCache,
       policy,
-      secret: config.secret,
+      secrets: [config.secret, ...config.previousSecrets],
     }),
+    resignCookie: createCookieResigner(auth, config),
     resolveBearer: createBearerResolver({
       db,
       cache: sessionCache,

@@ -13,11 +13,19 @@ import { ErrorReason } from "../shared/errors";
 import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/schemas";
 import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
+import { logger, serializeError } from "./logger";
 import { endAllSessions, endSessionsWhere } from "./sessions/end";
 import { recordSessionEvent } from "./sessions/events";
 import type { SessionLiveness } from "./sessions/liveness";
 import { isPastAbsoluteLifetime } from "./sessions/policy";
+import {
+  clearAttempts,
+  consumeAttempt,
+  signInAttemptKey,
+  tooManyAttemptsMessage,
+} from "./sessions/rate-limit";
 import { isReauthentication } from "./sessions/reauthentication";
+import { betterAuthSecrets } from "./sessions/secret-rotation";
 import { afterSessionsChanged } from "./sessions/session-changes";
 
 /** The header our HTTP layer overwrites with the real client address (never trusted from outside). */
@@ -83,17 +91,61 @@ function logBetterAuth(
   ...args: unknown[]
 ) {
   if (message === "Failed to create session") return;
-  if (level === "debug") return;
-  const write = level === "error" ? console.error : level === "warn" ? console.warn : console.info;
-  write(`[Better Auth] ${message}`, ...args);
+  // Errors keep only their scrubbed message and code; other arguments pass the logger's redaction.
+  const detail = args.map((arg) => (arg instanceof Error ? serializeError(arg) : arg));
+  logger[level](detail.length > 0 ? { detail } : {}, `[Better Auth] ${message}`);
+}
+
+/** Better Auth filters before calling `log`: let through what LOG_LEVEL asks for. */
+function betterAuthLogLevel() {
+  if (logger.isLevelEnabled("debug")) return "debug";
+  if (logger.isLevelEnabled("info")) return "info";
+  return logger.isLevelEnabled("warn") ? "warn" : "error";
 }
 
 const devices = (count: number) => (count === 1 ? "1 device" : `${count} devices`);
 
-function createAfterSignIn(config: Config) {
+/** The refusal of a request over a rate limit: 429, `TOO_MANY_REQUESTS`, `Retry-After` in seconds. */
+export function tooManyRequests(retryAfterSec: number): APIError {
+  return new APIError(
+    "TOO_MANY_REQUESTS",
+    { code: "TOO_MANY_REQUESTS", message: tooManyAttemptsMessage(retryAfterSec) },
+    { "Retry-After": String(retryAfterSec) },
+  );
+}
+
+const SIGN_IN_PATH = "/sign-in/email";
+
+/** The email a sign-in is for, when the body has one. */
+function signInEmail(body: unknown): string | null {
+  const email = (body as { email?: unknown } | undefined)?.email;
+  return typeof email === "string" ? email : null;
+}
+
+/**
+ * Per-account limit on sign-in attempts (Better Auth's limiter counts per IP only): counted
+ * before the password is checked, whatever IP the attempt comes from. Re-authentication is
+ * limited by user id in its procedure instead.
+ */
+function createBeforeSignIn(db: Database, config: Config) {
+  return createAuthMiddleware(async (ctx) => {
+    if (ctx.path !== SIGN_IN_PATH || isReauthentication()) return;
+    const email = signInEmail(ctx.body);
+    if (email === null) return;
+    const decision = await consumeAttempt(db, config.rateLimit, signInAttemptKey(email));
+    if (!decision.allowed) throw tooManyRequests(decision.retryAfterSec);
+  });
+}
+
+function createAfterSignIn(db: Database, config: Config) {
   return createAuthMiddleware(async (ctx) => {
     if (!SIGN_IN_PATHS.has(ctx.path)) return;
     const returned = ctx.context.returned;
+    // A successful sign-in clears the account's failed attempts.
+    if (ctx.path === SIGN_IN_PATH && !isReauthentication() && !isAPIError(returned) && returned) {
+      const email = signInEmail(ctx.body);
+      if (email !== null) await clearAttempts(db, signInAttemptKey(email));
+    }
     // The session_before_insert trigger skipped the insert: policy `deny` and the limit reached.
     if (isAPIError(returned) && returned.body?.code === "FAILED_TO_CREATE_SESSION") {
       throw new APIError("FORBIDDEN", {
@@ -114,7 +166,11 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
     appName: "Typed Sessions",
     baseURL: config.baseUrl,
     basePath: "/api/auth",
-    secret: config.secret,
+    // Signs cookies. What Better Auth encrypts (the JWT signing key) is under `secrets`, which
+    // also decrypt with the previous ones; `secret` is then only its fallback for payloads
+    // encrypted before (bare hex): those used the oldest secret still listed.
+    secret: config.previousSecrets.at(-1) ?? config.secret,
+    secrets: betterAuthSecrets(config),
     trustedOrigins: config.trustedOrigins,
     telemetry: { enabled: false },
     database: drizzleAdapter(db, { provider: "pg", schema }),
@@ -224,8 +280,26 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
         : {}),
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
-    hooks: { after: createAfterSignIn(config) },
-    logger: { log: logBetterAuth },
+    // Per IP and path, in the database so it holds across instances; on in every NODE_ENV
+    // unless RATE_LIMIT=off. Only sign-in and sign-up are limited: the other exposed endpoints
+    // take no password, and counting them would cost a write per request.
+    rateLimit: {
+      enabled: config.rateLimit.enabled,
+      storage: "database",
+      window: config.rateLimit.ipWindowSec,
+      max: config.rateLimit.ipMax,
+      customRules: {
+        [SIGN_IN_PATH]: { window: config.rateLimit.ipWindowSec, max: config.rateLimit.ipMax },
+        "/sign-up/email": { window: config.rateLimit.ipWindowSec, max: config.rateLimit.ipMax },
+        "/**": false,
+      },
+    },
+    hooks: { before: createBeforeSignIn(db, config), after: createAfterSignIn(db, config) },
+    logger: {
+      level: betterAuthLogLevel(),
+      disabled: logger.level === "silent",
+      log: logBetterAuth,
+    },
     plugins: [jwtForApiClients(config)],
   });
 }

@@ -64,6 +64,19 @@ const envSchema = z
     BETTER_AUTH_SECRET: optionalString.pipe(
       z.string().min(32, "must be at least 32 characters").optional(),
     ),
+    /**
+     * Secrets a rotation replaced (comma-separated, newest first): cookies they signed are still
+     * accepted, and re-signed with BETTER_AUTH_SECRET, until they are removed from this list.
+     */
+    BETTER_AUTH_PREVIOUS_SECRETS: optionalString.pipe(
+      z
+        .string()
+        .refine(
+          (list) => list.split(",").every((entry) => entry.trim().length >= 32),
+          "must list secrets of at least 32 characters each, comma-separated",
+        )
+        .optional(),
+    ),
     TRUSTED_ORIGINS: optionalString,
     COOKIE_DOMAIN: optionalString,
     COOKIE_PREFIX: z
@@ -92,6 +105,17 @@ const envSchema = z
      * the JWT expires: hence short by default, and at most a day.
      */
     JWT_EXPIRES_IN_SEC: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(DAY_SEC)
+      .default(15 * 60),
+    /** `off` turns every rate limit off (in any NODE_ENV); anything else needs `on`. */
+    RATE_LIMIT: z.enum(["on", "off"]).default("on"),
+    RATE_LIMIT_IP_MAX: z.coerce.number().int().min(1).default(10),
+    RATE_LIMIT_IP_WINDOW_SEC: z.coerce.number().int().min(1).max(DAY_SEC).default(60),
+    RATE_LIMIT_ACCOUNT_MAX: z.coerce.number().int().min(1).default(10),
+    RATE_LIMIT_ACCOUNT_WINDOW_SEC: z.coerce
       .number()
       .int()
       .min(1)
@@ -143,6 +167,20 @@ export interface SessionPolicy {
   cacheMaxEntries: number;
 }
 
+/** Rate limits of password attempts (docs/security.md), counted in the database. */
+export interface RateLimitPolicy {
+  enabled: boolean;
+  /** Sign-in and sign-up requests per client IP (each path counted apart) per window. */
+  ipMax: number;
+  ipWindowSec: number;
+  /**
+   * Failed password attempts per account per window, from any IP: sign-in by email,
+   * re-authentication and password change by user id. A success clears the account's count.
+   */
+  accountMax: number;
+  accountWindowSec: number;
+}
+
 export interface Config {
   nodeEnv: "development" | "production" | "test";
   isProduction: boolean;
@@ -154,6 +192,8 @@ export interface Config {
   /** Where the embedded database lives (inside dataDir). */
   pgliteDataDir: string;
   secret: string;
+  /** Secrets replaced by a rotation, newest first: they verify cookies, never sign them. */
+  previousSecrets: string[];
   trustedOrigins: string[];
   cookieDomain: string | undefined;
   cookiePrefix: string;
@@ -165,6 +205,7 @@ export interface Config {
     /** How long a JWT is valid after it is issued. */
     expiresInSec: number;
   };
+  rateLimit: RateLimitPolicy;
 }
 
 export class ConfigError extends Error {
@@ -211,6 +252,10 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     pgliteDataDir: path.join(dataDir, "pglite"),
     secret: env.BETTER_AUTH_SECRET ?? developmentSecret(dataDir),
+    previousSecrets: (env.BETTER_AUTH_PREVIOUS_SECRETS ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean),
     trustedOrigins: [
       ...new Set([new URL(baseUrl).origin, ...extraOrigins.map((o) => new URL(o).origin)]),
     ],
@@ -233,6 +278,13 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       cacheMaxEntries: env.SESSION_CACHE_MAX_ENTRIES,
     },
     jwt: { expiresInSec: env.JWT_EXPIRES_IN_SEC },
+    rateLimit: {
+      enabled: env.RATE_LIMIT === "on",
+      ipMax: env.RATE_LIMIT_IP_MAX,
+      ipWindowSec: env.RATE_LIMIT_IP_WINDOW_SEC,
+      accountMax: env.RATE_LIMIT_ACCOUNT_MAX,
+      accountWindowSec: env.RATE_LIMIT_ACCOUNT_WINDOW_SEC,
+    },
   };
 }
 

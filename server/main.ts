@@ -5,6 +5,7 @@ import { migrateDatabase } from "../db/migrate";
 import { createAppDependencies, startSessionCache } from "./app";
 import { ConfigError, parseConfig } from "./env";
 import { createHttpServer } from "./http/server";
+import { logger } from "./logger";
 import { startCleanupSchedule } from "./sessions/cleanup-schedule";
 import { storeSessionPolicy } from "./sessions/policy";
 
@@ -19,7 +20,7 @@ async function main() {
   await migrateDatabase(database);
   await storeSessionPolicy(database.db, config.session);
   const deps = createAppDependencies(database, config);
-  const stopSessionCache = await startSessionCache(database, deps, (line) => console.warn(line));
+  const stopSessionCache = await startSessionCache(database, deps, (line) => logger.warn(line));
   const server = createHttpServer(deps, { staticDir });
 
   await new Promise<void>((resolve, reject) => {
@@ -28,21 +29,18 @@ async function main() {
   });
   const where =
     database.kind === "pglite" ? `embedded PGlite in ${config.pgliteDataDir}` : "PostgreSQL";
-  console.log(`Listening on ${config.baseUrl} (${config.nodeEnv}, database: ${where})`);
+  logger.info(`Listening on ${config.baseUrl} (${config.nodeEnv}, database: ${where})`);
   const cleanup = startCleanupSchedule(database, config.session, {
-    log: (line) => console.log(line),
-    // The message only: a driver error's details may quote row data.
-    onError: (error) =>
-      console.error(
-        `Session cleanup failed: ${error instanceof Error ? error.message : String(error)}`,
-      ),
+    log: (line) => logger.info(line),
+    // The logger keeps an error's message (SQL parameters cut off) and code, never its details.
+    onError: (error) => logger.error({ err: error }, "Session cleanup failed"),
   });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: closing connections`);
+    logger.info(`${signal}: closing connections`);
     server.close();
     server.closeIdleConnections();
     // Requests in flight get a few seconds; then the rest are cut.
@@ -59,7 +57,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error("The server could not start:", error);
+  if (error instanceof ConfigError) logger.fatal(error.message);
+  else logger.fatal({ err: error }, "The server could not start");
   process.exit(1);
 });

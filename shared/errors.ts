@@ -32,6 +32,11 @@ export const ErrorReason = {
   EMAIL_UNCHANGED: "EMAIL_UNCHANGED",
   /** The database cannot be reached: nothing was decided, try again shortly (503). */
   STORE_UNAVAILABLE: "STORE_UNAVAILABLE",
+  /**
+   * Too many password attempts for this account (429 TOO_MANY_REQUESTS): wait the seconds the
+   * `Retry-After` header gives, which the message repeats.
+   */
+  RATE_LIMITED: "RATE_LIMITED",
   /** A cookie-authenticated request came from an origin that is not allowed. */
   ORIGIN_NOT_ALLOWED: "ORIGIN_NOT_ALLOWED",
 } as const;

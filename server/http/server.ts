@@ -9,8 +9,10 @@ import { sql } from "drizzle-orm";
 import { isDatabaseUnavailable } from "../../db/errors";
 import { ErrorReason } from "../../shared/errors";
 import { CLIENT_IP_HEADER } from "../auth";
+import { logger } from "../logger";
 import { appRouter } from "../routers";
 import { forwardSetCookies } from "../sessions/cookies";
+import { tooManyAttemptsMessage } from "../sessions/rate-limit";
 import { type AppDependencies, authenticateCookie, createContext } from "../trpc/context";
 import { sessionEndedError } from "../trpc/errors";
 import { createClientIpResolver } from "./client-ip";
@@ -54,10 +56,11 @@ export interface HttpServerOptions {
 export function createRequestHandler(deps: AppDependencies, options: HttpServerOptions) {
   const allowedOrigins = new Set(deps.config.trustedOrigins);
   const authHandler = toNodeHandler((request: Request) =>
-    deps.auth.handler(request).then(withLimitRefusalStatus),
+    deps.auth.handler(request).then(withRateLimitShape).then(withLimitRefusalStatus),
   );
   const serveStatic = createStaticHandler(options.staticDir);
-  const reportError = options.onError ?? ((error) => console.error(error));
+  const reportError =
+    options.onError ?? ((error) => logger.error({ err: error }, "Request failed"));
   const resolveClientIp = createClientIpResolver(deps.config.trustedProxies);
 
   async function handleTrpc(req: IncomingMessage, res: ServerResponse, pathname: string) {
@@ -111,6 +114,14 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
     sendJson(res, 401, { code: refusal.reason, message: refusal.message });
   }
 
+  /** A cookie signed with a previous secret, rewritten to the current signature (in place). */
+  async function resignCookieForBetterAuth(req: IncomingMessage) {
+    const cookie = req.headers.cookie;
+    if (!cookie) return;
+    const headers = new Headers({ cookie });
+    if (await deps.resignCookie(headers)) req.headers.cookie = headers.get("cookie") ?? cookie;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     // Better Auth records the client IP from CLIENT_IP_HEADER: whatever the client sent in it is
     // replaced by the address we worked out ourselves.
@@ -141,8 +152,13 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
       const refusal = refuseUnsafeRequest(req, allowedOrigins);
       if (refusal) return sendRefusal(res, refusal);
       if (pathname.startsWith("/api/trpc/")) return handleTrpc(req, res, pathname);
-      if (pathname === GET_SESSION_PATH) return handleGetSession(req, res);
       if (pathname === TOKEN_PATH) return handleToken(req, res);
+      // Better Auth verifies with the current secret only (tRPC and the token path re-sign in
+      // their context, and send the browser the re-signed cookie).
+      if (pathname === GET_SESSION_PATH || EXPOSED_AUTH_PATHS.has(pathname)) {
+        await resignCookieForBetterAuth(req);
+      }
+      if (pathname === GET_SESSION_PATH) return handleGetSession(req, res);
       if (EXPOSED_AUTH_PATHS.has(pathname)) {
         const tooLarge = refuseLargeBody(req, MAX_BODY_BYTES);
         if (tooLarge) return sendJson(res, tooLarge.status, { message: tooLarge.message });
@@ -154,6 +170,7 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
+    if (logger.isLevelEnabled("debug")) logRequest(req, res);
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) {
         reportError(error);
@@ -172,6 +189,28 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
 
 export function createHttpServer(deps: AppDependencies, options: HttpServerOptions) {
   return createServer(createRequestHandler(deps, options));
+}
+
+/**
+ * One debug line per request when it ends: the path without its query (tRPC inputs), the
+ * status, the duration and the request headers, whose cookie and authorization are redacted.
+ */
+function logRequest(req: IncomingMessage, res: ServerResponse) {
+  const startedMs = performance.now();
+  res.once("finish", () => {
+    logger.debug(
+      {
+        req: {
+          method: req.method,
+          path: new URL(req.url ?? "/", "http://localhost").pathname,
+          headers: req.headers,
+        },
+        res: { status: res.statusCode, headers: { "set-cookie": res.getHeader("set-cookie") } },
+        ms: Math.round(performance.now() - startedMs),
+      },
+      "request",
+    );
+  });
 }
 
 function toHeaders(req: IncomingMessage): Headers {
@@ -213,6 +252,26 @@ async function withLimitRefusalStatus(response: Response): Promise<Response> {
     .catch(() => null)) as { code?: unknown } | null;
   if (body?.code !== ErrorReason.SESSION_LIMIT_REACHED) return response;
   return new Response(response.body, { status: 403, headers: response.headers });
+}
+
+/**
+ * Better Auth's own limiter (per IP) answers 429 with a bare message and `X-Retry-After`; our
+ * per-account limit answers 429 with `TOO_MANY_REQUESTS` and `Retry-After`. Both leave here in
+ * the second shape, which the SPA reads.
+ */
+async function withRateLimitShape(response: Response): Promise<Response> {
+  if (response.status !== 429) return response;
+  const retryAfterSec = Math.max(
+    1,
+    Number(response.headers.get("retry-after") ?? response.headers.get("x-retry-after")) || 1,
+  );
+  const headers = new Headers(response.headers);
+  headers.delete("x-retry-after");
+  headers.delete("content-length");
+  headers.set("retry-after", String(retryAfterSec));
+  headers.set("content-type", "application/json");
+  const body = { code: "TOO_MANY_REQUESTS", message: tooManyAttemptsMessage(retryAfterSec) };
+  return new Response(JSON.stringify(body), { status: 429, headers });
 }
 
 function withoutToken<T extends { token?: unknown }>(session: T): Omit<T, "token"> {

@@ -8,6 +8,7 @@ import {
   refuseWrongPassword,
   replaceSessionWithPassword,
   requestActor,
+  withPasswordAttemptLimit,
 } from "../sessions/auth-calls";
 import { forwardSetCookies } from "../sessions/cookies";
 import { deleteUserAndSessions, endOtherSessions } from "../sessions/end";
@@ -23,17 +24,20 @@ export const accountRouter = router({
    * changes the password, so the activity log can say why the sessions ended.
    */
   changePassword: freshProcedure.input(changePasswordInput).mutation(async ({ ctx, input }) => {
-    const result = await ctx.auth.api
-      .changePassword({
-        body: {
-          currentPassword: input.currentPassword,
-          newPassword: input.newPassword,
-          revokeOtherSessions: false,
-        },
-        headers: ctx.headers,
-        returnHeaders: true,
-      })
-      .catch(refuseWrongPassword);
+    // The current password is a guess like any other: limited per user.
+    const result = await withPasswordAttemptLimit(ctx, () =>
+      ctx.auth.api
+        .changePassword({
+          body: {
+            currentPassword: input.currentPassword,
+            newPassword: input.newPassword,
+            revokeOtherSessions: false,
+          },
+          headers: ctx.headers,
+          returnHeaders: true,
+        })
+        .catch(refuseWrongPassword),
+    );
     forwardSetCookies(result.headers, ctx.resHeaders);
     const otherSessionsEnded = input.revokeOtherSessions
       ? await endOtherSessions(

@@ -6,6 +6,7 @@ import {
   endCurrentSession,
   replaceSessionWithPassword,
   requestActor,
+  withPasswordAttemptLimit,
 } from "../sessions/auth-calls";
 import { endAllSessions, endOtherSessions, endSessionById } from "../sessions/end";
 import { listActivity } from "../sessions/events";
@@ -117,7 +118,8 @@ export const sessionRouter = router({
   reauthenticate: cookieSessionProcedure
     .input(reauthenticateInput)
     .mutation(async ({ ctx, input }) => {
-      await replaceSessionWithPassword(ctx, input.password);
+      // Limited per user (a wrong password is a guess, whatever IP it comes from).
+      await withPasswordAttemptLimit(ctx, () => replaceSessionWithPassword(ctx, input.password));
       return { reauthenticated: true };
     }),
 });

@@ -9,6 +9,12 @@ import type { Context } from "../trpc/context";
 import { ReasonedError } from "../trpc/errors";
 import { forwardSetCookies } from "./cookies";
 import { type Actor, endSessionById } from "./end";
+import {
+  clearAttempts,
+  consumeAttempt,
+  passwordCheckKey,
+  tooManyAttemptsMessage,
+} from "./rate-limit";
 import { runAsReauthentication } from "./reauthentication";
 
 /** The signed-in user making this request, as the actor recorded on the sessions they end. */
@@ -80,4 +86,28 @@ export function refuseWrongPassword(error: unknown): never {
     throw new ReasonedError("UNAUTHORIZED", ErrorReason.INVALID_PASSWORD, "Wrong password");
   }
   throw error;
+}
+
+/**
+ * Runs a check of the signed-in user's password under the per-account limit (by user id, from
+ * any IP): the attempt is counted first, a success clears the count. Over the limit: 429
+ * TOO_MANY_REQUESTS + RATE_LIMITED with a `Retry-After` header, and the password is not checked.
+ */
+export async function withPasswordAttemptLimit<T>(
+  ctx: Pick<Context, "db" | "config" | "resHeaders"> & { user: { id: string } },
+  check: () => Promise<T>,
+): Promise<T> {
+  const key = passwordCheckKey(ctx.user.id);
+  const decision = await consumeAttempt(ctx.db, ctx.config.rateLimit, key);
+  if (!decision.allowed) {
+    ctx.resHeaders.set("retry-after", String(decision.retryAfterSec));
+    throw new ReasonedError(
+      "TOO_MANY_REQUESTS",
+      ErrorReason.RATE_LIMITED,
+      tooManyAttemptsMessage(decision.retryAfterSec),
+    );
+  }
+  const result = await check();
+  await clearAttempts(ctx.db, key);
+  return result;
 }

@@ -21,7 +21,8 @@ export interface ResolverDependencies {
   auth: Auth;
   cache: SessionCache;
   policy: SessionPolicy;
-  secret: string;
+  /** The current secret, then those a rotation replaced (BETTER_AUTH_PREVIOUS_SECRETS). */
+  secrets: readonly string[];
 }
 
 export type SessionResolver = (
@@ -53,7 +54,7 @@ export function createSessionResolver(deps: ResolverDependencies): SessionResolv
     const token = readSignedSessionToken(
       headers.get("cookie"),
       await sessionCookieName(),
-      deps.secret,
+      deps.secrets,
     );
     if (!token) return null;
     const key = hashSessionToken(token);

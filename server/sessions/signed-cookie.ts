@@ -8,12 +8,28 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 const SIGNATURE_LENGTH = 44;
 const MAX_COOKIE_LENGTH = 1024;
 
-/** The token if the cookie carries one signed with `secret`; null for anything else. */
+/**
+ * The token if the cookie carries one signed with one of `secrets` (the current one first, then
+ * those a rotation replaced); null for anything else.
+ */
 export function readSignedSessionToken(
   cookieHeader: string | null,
   cookieName: string,
-  secret: string,
+  secrets: string | readonly string[],
 ): string | null {
+  return verifySessionCookie(cookieHeader, cookieName, secrets)?.token ?? null;
+}
+
+/**
+ * The token of the session cookie and the index in `secrets` of the secret that signed it (0:
+ * the current one), or null. Each secret is compared in constant time; all are tried, so the
+ * time taken does not tell which one matched.
+ */
+export function verifySessionCookie(
+  cookieHeader: string | null,
+  cookieName: string,
+  secrets: string | readonly string[],
+): { token: string; secretIndex: number } | null {
   const raw = cookieValue(cookieHeader, cookieName);
   if (!raw || raw.length > MAX_COOKIE_LENGTH) return null;
   let value: string;
@@ -26,8 +42,32 @@ export function readSignedSessionToken(
   const token = value.slice(0, dot);
   const signature = Buffer.from(value.slice(dot + 1));
   if (dot <= 0 || signature.length !== SIGNATURE_LENGTH) return null;
-  const expected = Buffer.from(createHmac("sha256", secret).update(token).digest("base64"));
-  return timingSafeEqual(expected, signature) ? token : null;
+  let secretIndex = -1;
+  for (const [index, secret] of (typeof secrets === "string" ? [secrets] : secrets).entries()) {
+    const expected = Buffer.from(signSessionToken(token, secret));
+    if (timingSafeEqual(expected, signature) && secretIndex === -1) secretIndex = index;
+  }
+  return secretIndex === -1 ? null : { token, secretIndex };
+}
+
+/** base64(HMAC-SHA256(secret, token)): Better Auth's signature of a cookie value. */
+export function signSessionToken(token: string, secret: string): string {
+  return createHmac("sha256", secret).update(token).digest("base64");
+}
+
+/**
+ * The Cookie header with the named cookie's value replaced (URL-encoded), other cookies untouched.
+ */
+export function replaceCookieValue(header: string, name: string, value: string): string {
+  return header
+    .split(";")
+    .map((part) => {
+      const eq = part.indexOf("=");
+      return eq > 0 && part.slice(0, eq).trim() === name
+        ? `${part.slice(0, eq + 1)}${encodeURIComponent(value)}`
+        : part;
+    })
+    .join(";");
 }
 
 function cookieValue(header: string | null, name: string): string | undefined {

@@ -12,6 +12,7 @@ import type { Config } from "../env";
 import type { ActivityRecorder } from "../sessions/activity";
 import { type BearerResolver, readBearerToken } from "../sessions/bearer";
 import type { SessionResolver } from "../sessions/resolver";
+import type { CookieResigner } from "../sessions/secret-rotation";
 import type { SessionCache } from "../sessions/session-cache";
 import { applySessionPolicy, explainMissingSession } from "../sessions/validation";
 import { storeUnavailableError } from "./errors";
@@ -25,6 +26,8 @@ export interface AppDependencies {
   resolveSession: SessionResolver;
   /** Verifies a bearer JWT locally and resolves its session through `sessionCache`. */
   resolveBearer: BearerResolver;
+  /** Re-signs a cookie signed with a previous secret (BETTER_AUTH_PREVIOUS_SECRETS). */
+  resignCookie: CookieResigner;
 }
 
 /** How a request's session was established: the session cookie, or a bearer JWT (API clients). */
@@ -88,6 +91,8 @@ export async function authenticateCookie(
   headers: Headers,
   resHeaders: Headers,
 ): Promise<Authentication> {
+  // From here on the cookie carries the current signature, whichever secret signed it.
+  const resignedCookie = await deps.resignCookie(headers);
   const resolved = await deps.resolveSession(headers, resHeaders);
   const policyDeps = {
     db: deps.db,
@@ -97,6 +102,7 @@ export async function authenticateCookie(
   };
   const outcome = await applySessionPolicy(policyDeps, resolved, headers, resHeaders);
   if (outcome.auth) {
+    if (resignedCookie) resHeaders.append("set-cookie", resignedCookie);
     await deps.activity.touch(outcome.auth.session);
     return { auth: outcome.auth, method: "cookie", explainNoSession: noExplanation };
   }

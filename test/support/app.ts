@@ -16,12 +16,22 @@ import type { DatabaseKind } from "./environment";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
+/**
+ * Rate limits stay on in tests (as in production), generous enough for suites that sign in many
+ * times from one address; test/http/rate-limit.test.ts sets strict ones.
+ */
+export const GENEROUS_RATE_LIMITS = {
+  RATE_LIMIT_IP_MAX: "100000",
+  RATE_LIMIT_ACCOUNT_MAX: "100000",
+};
+
 /** Configuration as the server would parse it, with a fixed secret and overrides. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return parseConfig({
     NODE_ENV: "test",
     BETTER_AUTH_SECRET: TEST_SECRET,
     DATA_DIR: "/tmp/sessions-test-unused",
+    ...GENEROUS_RATE_LIMITS,
     ...env,
   });
 }
@@ -87,6 +97,44 @@ export async function startTestServer(
       await new Promise((resolve) => server.close(resolve));
       await stopSessionCache();
       await database.close();
+    },
+  };
+}
+
+export interface TestInstance {
+  baseUrl: string;
+  deps: AppDependencies;
+  close(): Promise<void>;
+}
+
+/**
+ * Another instance of the app (its own dependencies, Better Auth and session cache) on a database
+ * another test server already uses: what a second process of one deployment would be.
+ */
+export async function startTestInstance(
+  database: DatabaseHandle,
+  env: Record<string, string> = {},
+  staticDir = fileURLToPath(new URL("../../dist/client", import.meta.url)),
+): Promise<TestInstance> {
+  let handler: RequestListener = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://localhost:${port}`;
+  const config = testConfig({ PORT: String(port), BASE_URL: baseUrl, ...env });
+  const deps = createAppDependencies(database, config);
+  const stopSessionCache = await startSessionCache(database, deps);
+  handler = createRequestHandler(deps, { staticDir });
+  return {
+    baseUrl,
+    deps,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stopSessionCache();
     },
   };
 }

@@ -1,6 +1,7 @@
 /** The real server as a child process (`node --import tsx server/main.ts`), for process-level tests. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { GENEROUS_RATE_LIMITS } from "./app";
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -15,7 +16,8 @@ export function freePort(): Promise<number> {
 
 export function run(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    // Suites sign in many times from one address: generous limits unless the test sets its own.
+    env: { PATH: process.env.PATH ?? "", ...GENEROUS_RATE_LIMITS, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -149,4 +149,41 @@ describe("parseConfig", () => {
       expect(problems[0]).toMatch(/^JWT_EXPIRES_IN_SEC /);
     }
   });
+  it("limits password attempts by default in every NODE_ENV, unless RATE_LIMIT=off", () => {
+    for (const NODE_ENV of ["development", "test", "production"]) {
+      expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV }).rateLimit).toEqual({
+        enabled: true,
+        ipMax: 10,
+        ipWindowSec: 60,
+        accountMax: 10,
+        accountWindowSec: 900,
+      });
+    }
+    const custom = parseConfig({
+      BETTER_AUTH_SECRET: SECRET,
+      RATE_LIMIT: "off",
+      RATE_LIMIT_IP_MAX: "3",
+      RATE_LIMIT_IP_WINDOW_SEC: "10",
+      RATE_LIMIT_ACCOUNT_MAX: "5",
+      RATE_LIMIT_ACCOUNT_WINDOW_SEC: "3600",
+    }).rateLimit;
+    expect(custom).toEqual({
+      enabled: false,
+      ipMax: 3,
+      ipWindowSec: 10,
+      accountMax: 5,
+      accountWindowSec: 3600,
+    });
+    for (const [name, bad] of [
+      ["RATE_LIMIT", "no"],
+      ["RATE_LIMIT_IP_MAX", "0"],
+      ["RATE_LIMIT_IP_WINDOW_SEC", "1.5"],
+      ["RATE_LIMIT_ACCOUNT_MAX", "-1"],
+      ["RATE_LIMIT_ACCOUNT_WINDOW_SEC", "86401"],
+    ] as const) {
+      const problems = problemsOf({ [name]: bad });
+      expect(problems, `${name}=${bad}`).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${name} `));
+    }
+  });
 });

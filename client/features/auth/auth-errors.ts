@@ -38,8 +38,12 @@ export function describeAuthError(error: BetterAuthError): AuthFailure {
           "This account is already signed in on the most devices allowed. Sign out on one of them, then try again.",
       };
   }
-  if (error.status === 429) {
-    return { field: null, message: "Too many attempts. Wait a minute and try again." };
+  // Rate limited: the server's message says how long to wait ("Try again in N seconds.").
+  if (error.code === "TOO_MANY_REQUESTS" || error.status === 429) {
+    const message = error.message?.startsWith("Too many attempts")
+      ? error.message
+      : "Too many attempts. Wait a minute and try again.";
+    return { field: null, message };
   }
   if (error.status >= 500 || error.status === 0) {
     return { field: null, message: "Something went wrong. Please try again." };

@@ -1,0 +1,69 @@
+/**
+ * Per-account limits on password attempts, shared by every instance through the database
+ * (Better Auth's own limiter is per IP and path only). Each attempt is counted BEFORE the
+ * password is checked, in one atomic statement, so parallel guesses cannot slip past the limit;
+ * a success clears the account's count, so only failures add up and a user who signs in often is
+ * never locked out by their own sign-ins.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { accountRateLimit } from "../../db/schema";
+import type { RateLimitPolicy } from "../env";
+
+export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSec: number };
+
+/** Key of the sign-in attempts for an email address, however it is capitalized or padded. */
+export function signInAttemptKey(email: string): string {
+  return `sign-in:${email.trim().toLowerCase()}`;
+}
+
+/** Key of the password checks of a signed-in user (re-authentication, password change). */
+export function passwordCheckKey(userId: string): string {
+  return `password:${userId}`;
+}
+
+/**
+ * Counts one attempt for `key` in a fixed window of `accountWindowSec` and says whether it may
+ * go ahead (at most `accountMax` per window). A window that has ended starts again at this
+ * attempt. One `insert ... on conflict do update ... returning`: atomic on PostgreSQL and PGlite.
+ */
+export async function consumeAttempt(
+  db: Database,
+  policy: RateLimitPolicy,
+  key: string,
+  now = new Date(),
+): Promise<AttemptDecision> {
+  if (!policy.enabled) return { allowed: true };
+  const windowStart = new Date(now.getTime() - policy.accountWindowSec * 1000);
+  const ended = sql`${accountRateLimit.windowStartedAt} <= ${windowStart.toISOString()}::timestamptz`;
+  const [row] = await db
+    .insert(accountRateLimit)
+    .values({ key, count: 1, windowStartedAt: now })
+    .onConflictDoUpdate({
+      target: accountRateLimit.key,
+      set: {
+        count: sql`case when ${ended} then 1 else ${accountRateLimit.count} + 1 end`,
+        windowStartedAt: sql`case when ${ended} then ${now.toISOString()}::timestamptz else ${accountRateLimit.windowStartedAt} end`,
+      },
+    })
+    .returning({
+      count: accountRateLimit.count,
+      windowStartedAt: accountRateLimit.windowStartedAt,
+    });
+  if (!row || row.count <= policy.accountMax) return { allowed: true };
+  const windowEndsMs = new Date(row.windowStartedAt).getTime() + policy.accountWindowSec * 1000;
+  return {
+    allowed: false,
+    retryAfterSec: Math.max(1, Math.ceil((windowEndsMs - now.getTime()) / 1000)),
+  };
+}
+
+/** Forgets the attempts of `key`: the password was right. */
+export async function clearAttempts(db: Database, key: string): Promise<void> {
+  await db.delete(accountRateLimit).where(eq(accountRateLimit.key, key));
+}
+
+/** The message every refusal shows; the SPA displays it as is. */
+export function tooManyAttemptsMessage(retryAfterSec: number): string {
+  return `Too many attempts. Try again in ${retryAfterSec} ${retryAfterSec === 1 ? "second" : "seconds"}.`;
+}
