@@ -49,6 +49,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       max: options.maxConnections ?? 10,
       // PostgreSQL's NOTICEs ("relation already exists, skipping") are not errors of ours.
       onnotice: () => {},
+      // During an outage a request must fail fast (503) and recovery must be quick: postgres.js
+      // would otherwise wait a backoff growing to 20 s before each reconnection attempt, and up
+      // to 30 s for a connection.
+      connect_timeout: 5,
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     });
     return {
       db: drizzle(sql, { schema }) as unknown as Database,
