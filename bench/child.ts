@@ -1,11 +1,15 @@
 /** Forks bench children (TypeScript via tsx, NODE_ENV=production) and talks to them over IPC. */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, type Serializable } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export interface BenchChild<T> {
   pid: number;
   /** The child's first message: "ready" from a server, the results from the timing child. */
   message: Promise<T>;
+  /** Every message after the first one (progress, results of a later step). */
+  onMessage(listener: (value: unknown) => void): void;
+  /** Sends a message to the child (a "go" after its "ready"). */
+  send(value: Serializable): void;
   /** Stops the child (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -14,8 +18,15 @@ const running = new Set<ChildProcess>();
 
 /** `script` is relative to bench/; `input` arrives as JSON in argv[2]. */
 export function startChild<T>(script: string, input: unknown, timeoutMs = 120_000): BenchChild<T> {
+  // BENCH_CPU_PROF_DIR: every child writes a V8 CPU profile there when it exits (see
+  // bench/profile-summary.ts), for finding out where a slow row spends its time.
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(input)], {
-    execArgv: ["--import", "tsx"],
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    ],
     env: { ...process.env, NODE_ENV: "production" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -41,9 +52,20 @@ export function startChild<T>(script: string, input: unknown, timeoutMs = 120_00
     });
   });
   message.catch(() => {}); // observed by the caller; avoid an unhandled rejection on stop
+  const listeners: ((value: unknown) => void)[] = [];
+  let first = true;
+  child.on("message", (value) => {
+    if (first) {
+      first = false;
+      return;
+    }
+    for (const listener of listeners) listener(value);
+  });
   return {
     pid: child.pid ?? 0,
     message,
+    onMessage: (listener) => void listeners.push(listener),
+    send: (value) => void child.send(value),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

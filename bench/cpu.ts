@@ -100,3 +100,37 @@ export async function waitForQuiet(
     if (busy === null || busy < thresholdCores || Date.now() >= deadline) return busy;
   }
 }
+
+/**
+ * Starts watching; the returned function gives the cores used meanwhile by `pids` and by the
+ * processes whose command line contains `marker` (a database's PostgreSQL backends), except
+ * `exclude` (bench children whose arguments name the same database). Where the time of a row
+ * went: the server, the database, a concurrent job.
+ */
+export function watchCpuOf(
+  pids: number[],
+  marker?: string,
+  exclude: number[] = [],
+): () => number | null {
+  const matching = () => processesMatching(marker).filter((pid) => !exclude.includes(pid));
+  try {
+    const startedMs = performance.now();
+    const before = new Map<number, number>();
+    for (const pid of [...pids, ...matching()]) before.set(pid, processTicks(pid));
+    return () => {
+      try {
+        const seconds = (performance.now() - startedMs) / 1000;
+        let ticks = 0;
+        for (const pid of new Set([...before.keys(), ...matching()])) {
+          const now = processTicks(pid);
+          if (now > 0) ticks += now - (before.get(pid) ?? 0);
+        }
+        return ticks / TICKS_PER_SEC / seconds;
+      } catch {
+        return null;
+      }
+    };
+  } catch {
+    return () => null;
+  }
+}

@@ -8,7 +8,7 @@ import { CLIENT_IP_HEADER } from "../server/auth";
 import { createRequestHandler } from "../server/http/server";
 import { type AppDependencies, createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";
-import { BENCH_SECRET, startOurApp } from "./our-app";
+import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
 import type { ScenarioId } from "./scenarios";
 import { createShippedAuth } from "./shipped-auth";
 
@@ -64,7 +64,7 @@ function shippedListener(database: DatabaseHandle, baseUrl: string, cookieCache:
 }
 
 /**
- * (d2) Bench-only router. `session.list` (row d), a protected query of the production handler
+ * (d2, d3) Bench-only router. `session.list` (row d), a protected query of the production handler
  * that does little, still reads and formats the user's sessions, so row d alone cannot say what
  * our session resolution costs. This router returns `ctx.user.id` exactly like row c, through the
  * project's real `createContext` and `protectedProcedure`; everything else (sign-up included)
@@ -104,12 +104,14 @@ export async function createListener(
   if (scenario === "shipped-cache") return shippedListener(database, baseUrl, true);
 
   // (d) The production server's request handler: CORS/CSRF guard, client IP, Better Auth, tRPC.
-  const deps = await startOurApp(database, baseUrl, databaseUrl);
+  // (d3 and the scale phase's cache-off rows) the same with the in-process session cache off.
+  const noCache = scenario === "ours-context-nocache" || scenario === "ours-server-nocache";
+  const deps = await startOurApp(database, baseUrl, databaseUrl, noCache ? NO_SESSION_CACHE : {});
   const productionHandler = createRequestHandler(deps, {
     staticDir: "/nonexistent-bench-static", // the SPA is never requested
     onError: (error) => console.error("[bench server]", error),
   });
-  if (scenario === "ours-server") return productionHandler;
+  if (scenario === "ours-server" || scenario === "ours-server-nocache") return productionHandler;
   return oursContextListener(deps, productionHandler);
 }
 

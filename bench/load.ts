@@ -7,12 +7,18 @@ export interface LoadOptions {
   /** Sent with every request: the session cookies and the signed-up device's User-Agent. */
   headers: Record<string, string>;
   connections: number;
+  /** The measured run's length; with `until`, its upper bound. */
   durationSec: number;
+  /** 0: no warm-up (the server was just loaded by the previous run). */
   warmupSec: number;
+  /** Stops the measured run early when it settles (the end of a concurrent cleanup). */
+  until?: Promise<unknown>;
 }
 
 export interface LoadResult {
   requestsPerSec: number;
+  /** Seconds actually measured (shorter than asked when stopped by `until`). */
+  durationSec: number;
   /** Milliseconds, from every measured response (2xx or not). */
   latencyMs: { mean: number; p50: number; p99: number };
   total: number;
@@ -31,8 +37,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     duration: options.durationSec,
     headers: options.headers,
-    warmup: { connections: options.connections, duration: options.warmupSec },
+    ...(options.warmupSec > 0
+      ? { warmup: { connections: options.connections, duration: options.warmupSec } }
+      : {}),
   });
+  void options.until?.then(
+    () => instance.stop(),
+    () => instance.stop(),
+  );
   // autocannon's own histogram has 1 ms resolution, too coarse for a ~1 ms hello-world; the
   // response event carries the hrtime-based duration, so percentiles are computed from that.
   const samplesMs: number[] = [];
@@ -43,6 +55,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const warmup = result.warmup;
   return {
     requestsPerSec: result.requests.total / result.duration,
+    durationSec: result.duration,
     latencyMs: summarize(samplesMs),
     total: result.requests.total,
     non2xx: result.non2xx,

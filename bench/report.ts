@@ -1,6 +1,7 @@
 /** The run's results as JSON (everything) and as markdown (the tables people read). */
 import type { DatabaseKind } from "./database";
 import type { LoadResult } from "./load";
+import type { ScaleReport } from "./scale";
 import type { TimingRow } from "./session-timing";
 
 export interface LoadRow {
@@ -33,6 +34,8 @@ export interface Report {
   postgres: { version: string } | { skipped: string };
   load: LoadRow[];
   timing: { database: DatabaseKind; otherCores: number | null; rows: TimingRow[] }[];
+  /** The scale phase (PostgreSQL only), or why it did not run. */
+  scale: ScaleReport | { skipped: string };
   /** Anything that makes the numbers untrustworthy (non-2xx, errors, a crashed scenario). */
   problems: string[];
 }
@@ -100,6 +103,79 @@ export function timingTable(timing: Report["timing"]): string {
   return lines.join("\n");
 }
 
+function ratio(value: number): string {
+  return `×${value.toFixed(2)}`;
+}
+
+export function scaleSection(scale: Report["scale"], cpus: number): string[] {
+  const heading = "## Scale (PostgreSQL, production handler)";
+  if ("skipped" in scale) return [heading, "", `**Not measured**: ${scale.skipped}.`, ""];
+  const { settings: s, seeds, rows, comparisons, cleanup } = scale;
+  const n = (value: number) => integer.format(value);
+  const seedLines = seeds.map(
+    (seed) =>
+      `- Seeded for \`${seed.database}\`: ${n(seed.sessions)} sessions${seed.expiredSessions > 0 ? ` (${n(seed.expiredSessions)} expired)` : ""} of ${n(seed.users)} users in ${(seed.insertMs / 1000).toFixed(1)} s (+ ${(seed.maintenanceMs / 1000).toFixed(1)} s VACUUM ANALYZE, CHECKPOINT); triggers ${seed.triggers === "replica" ? "off on the seeding connection (`session_replication_role = replica`)" : "on, per-user limit raised during the seed"}`,
+  );
+  const cleanupLine = cleanup?.report
+    ? `- The cleanup (\`cleanupSessions\`, batches of 5,000, in its own process) deleted ${n(cleanup.report.sessionsDeleted)} sessions in ${(cleanup.report.ms / 1000).toFixed(1)} s (${n(cleanup.report.batches)} batches)${cleanup.finishedDuringLoad ? ', all of it under the load of the "during cleanup" row' : ", **longer than that row's load**"}.`
+    : "- The cleanup did not run or reported nothing.";
+  const table = [
+    "| Row | Call | Session table | Rows | When | req/s | p50 ms | p99 ms | measured s | non-2xx | cores: server · PostgreSQL · cleanup | busy elsewhere |",
+    "|---|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+    ...rows.map(
+      ({ key, call, cache, database, sessionRows, condition, otherCores, cpu, result: r }) => {
+        const failures = r.non2xx + r.errors + r.timeouts + r.warmupFailures;
+        return `| ${[
+          key,
+          `\`${call}\`${cache ? "" : ", in-process cache off"}`,
+          database,
+          n(sessionRows),
+          condition,
+          n(r.requestsPerSec),
+          r.latencyMs.p50.toFixed(2),
+          r.latencyMs.p99.toFixed(2),
+          r.durationSec.toFixed(1),
+          failures === 0 ? "0" : `**${failures}**`,
+          [cpu.server, cpu.postgres, cpu.cleanup]
+            .map((v) => (v === null ? "–" : v.toFixed(2)))
+            .join(" · "),
+          cores(otherCores),
+        ].join(" | ")} |`;
+      },
+    ),
+  ];
+  const goals = [
+    "| Comparison | p50 | p99 | req/s | Goal | Met |",
+    "|---|--:|--:|--:|---|---|",
+    ...comparisons.map((c) => {
+      const cell = (metric: "p50" | "p99" | "req/s") => {
+        const text = ratio(c.ratios[metric]);
+        return c.limit !== null && c.judged[metric] ? `**${text}**` : text;
+      };
+      const goal =
+        c.limit === null
+          ? "for information"
+          : `${(["p50", "p99", "req/s"] as const).filter((m) => c.judged[m]).join(", ")} within ×${c.limit}`;
+      const met = c.met === null ? "–" : c.met ? "met" : "**not met**";
+      return `| ${c.what} | ${cell("p50")} | ${cell("p99")} | ${cell("req/s")} | ${goal} | ${met} |`;
+    }),
+  ];
+  return [
+    heading,
+    "",
+    ...seedLines,
+    cleanupLine,
+    `- Load: ${s.connections} connections, ${s.warmupSec} s warm-up + ${s.durationSec} s per idle row; the "during cleanup" row has no warm-up (the idle row before it ran on the same server) and lasts as long as the cleanup (at most ${s.maxCleanupSec} s). A user signed up and then signed in through the real endpoints; its sign-in cookie rides on every request.`,
+    "",
+    ...table,
+    "",
+    `\`cores\`: CPU cores used during the row (warm-up included) by the server process, by all PostgreSQL backends of the scale database (the cleanup's included) and by the cleanup's own process. Ratios: latency at scale ÷ baseline, and baseline req/s ÷ req/s at scale, so above ×1 is slower at scale either way; the judged ones are in bold. \`busy elsewhere\` as above (of ${cpus} cores), the cleanup's process and its PostgreSQL backend counting as ours.`,
+    "",
+    ...goals,
+    "",
+  ];
+}
+
 export function toMarkdown(report: Report): string {
   const { machine, settings, git } = report;
   const postgres =
@@ -132,6 +208,7 @@ export function toMarkdown(report: Report): string {
     "",
     timingTable(report.timing),
     "",
+    ...scaleSection(report.scale, machine.cpus),
     ...(report.problems.length > 0
       ? ["## Problems", "", ...report.problems.map((problem) => `- ${problem}`), ""]
       : []),

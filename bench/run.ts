@@ -4,7 +4,9 @@
  * bench/results/.
  *
  * Flags (or env): --quick (BENCH_QUICK=1), --only=pglite|postgres (BENCH_ONLY),
- * --require-postgres (BENCH_REQUIRE_POSTGRES=1); BENCH_DATABASE_URL overrides the server.
+ * --require-postgres (BENCH_REQUIRE_POSTGRES=1), --no-scale (BENCH_NO_SCALE=1) skips the scale
+ * phase, --scale-sessions=N (BENCH_SCALE_SESSIONS) sizes it; BENCH_DATABASE_URL overrides the
+ * server.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -23,6 +25,7 @@ import {
 } from "./database";
 import { type LoadResult, runLoad } from "./load";
 import { type LoadRow, type Report, toMarkdown } from "./report";
+import { runScalePhase, type ScaleSettings } from "./scale";
 import { SCENARIOS, type Scenario } from "./scenarios";
 import type { ServerInput, ServerReady } from "./server";
 import type { TimingInput, TimingRow } from "./session-timing";
@@ -33,11 +36,11 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 
 // --- options ---------------------------------------------------------------------------------
 const args = process.argv.slice(2);
-const known = /^--(quick|require-postgres|only=(pglite|postgres))$/;
+const known = /^--(quick|require-postgres|no-scale|only=(pglite|postgres)|scale-sessions=\d+)$/;
 const unknown = args.filter((arg) => !known.test(arg));
 if (unknown.length > 0) {
   log(
-    `Unknown option ${unknown.join(" ")}; use --quick, --only=pglite|postgres, --require-postgres`,
+    `Unknown option ${unknown.join(" ")}; use --quick, --only=pglite|postgres, --require-postgres, --no-scale, --scale-sessions=N`,
   );
   process.exit(2);
 }
@@ -51,11 +54,32 @@ if (only && only !== "pglite" && only !== "postgres") {
 const requirePostgres =
   args.includes("--require-postgres") || process.env.BENCH_REQUIRE_POSTGRES === "1";
 const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
+const noScale = args.includes("--no-scale") || process.env.BENCH_NO_SCALE === "1";
+const scaleSessions = Number(
+  args.find((arg) => arg.startsWith("--scale-sessions="))?.slice("--scale-sessions=".length) ??
+    process.env.BENCH_SCALE_SESSIONS ??
+    (quick ? 20_000 : 1_000_000),
+);
+if (!Number.isInteger(scaleSessions) || scaleSessions < 1000) {
+  log("--scale-sessions must be a whole number of at least 1000");
+  process.exit(2);
+}
 
 // 50 connections as in the issue; ~10 s per row keeps the whole run near 3 minutes on 2 cores.
 const settings: Report["settings"] = quick
   ? { connections: 50, durationSec: 2, warmupSec: 1, timingCalls: 300, timingWarmupCalls: 50 }
   : { connections: 50, durationSec: 8, warmupSec: 2, timingCalls: 2000, timingWarmupCalls: 200 };
+const scaleSettings: ScaleSettings = {
+  smallSessions: 1000,
+  largeSessions: scaleSessions,
+  expiredSessions: scaleSessions,
+  sessionsPerUser: 10,
+  connections: settings.connections,
+  durationSec: settings.durationSec,
+  warmupSec: settings.warmupSec,
+  maxCleanupSec: quick ? 60 : 300,
+  cleanupPauseMs: 0,
+};
 
 // --- PostgreSQL ------------------------------------------------------------------------------
 let kinds: DatabaseKind[] = only ? [only] : ["pglite", "postgres"];
@@ -82,9 +106,13 @@ if (kinds.includes("postgres")) {
   }
 }
 
+/** The scale phase's database of the moment, dropped on Ctrl-C too. */
+let scaleDatabase: BenchPostgres | null = null;
 process.once("SIGINT", () => {
   killChildren();
-  void (benchPostgres?.drop() ?? Promise.resolve()).finally(() => process.exit(130));
+  void Promise.allSettled([benchPostgres?.drop(), scaleDatabase?.drop()]).finally(() =>
+    process.exit(130),
+  );
 });
 
 // --- the runs ----------------------------------------------------------------------------------
@@ -149,6 +177,41 @@ try {
   await benchPostgres?.drop();
 }
 
+// --- the scale phase (PostgreSQL only) ----------------------------------------------------------
+let scale: Report["scale"];
+if (noScale) {
+  scale = { skipped: "--no-scale" };
+} else if (!kinds.includes("postgres")) {
+  const why = "skipped" in postgresInfo ? postgresInfo.skipped : "PostgreSQL not measured";
+  scale = { skipped: `needs PostgreSQL (${why})` };
+  log(
+    `\n${"!".repeat(78)}\n!! SCALE PHASE SKIPPED: it needs PostgreSQL (${why}).\n${"!".repeat(78)}\n`,
+  );
+} else {
+  try {
+    scale = await runScalePhase({
+      adminUrl,
+      settings: scaleSettings,
+      quick,
+      maxQuietWaitMs,
+      disturbedCores: DISTURBED_CORES,
+      log,
+      problems,
+      track: (database) => {
+        scaleDatabase = database;
+      },
+    });
+    for (const c of scale.comparisons.filter((comparison) => comparison.met === false)) {
+      log(`  goal not met: ${c.what}`);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    problems.push(`scale phase: ${message}`);
+    log(`  FAILED: scale phase: ${message}`);
+    scale = { skipped: `failed: ${message}` };
+  }
+}
+
 // --- the report --------------------------------------------------------------------------------
 const report: Report = {
   timestamp: new Date().toISOString(),
@@ -174,6 +237,7 @@ const report: Report = {
   postgres: postgresInfo,
   load,
   timing,
+  scale,
   problems,
 };
 const markdown = toMarkdown(report);

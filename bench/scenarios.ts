@@ -6,11 +6,14 @@ export type ScenarioId =
   | "shipped-db"
   | "shipped-cache"
   | "ours-server"
-  | "ours-context";
+  | "ours-context"
+  | "ours-context-nocache"
+  // Scale phase only (bench/scale.ts): the production handler with the session cache off.
+  | "ours-server-nocache";
 
 export interface Scenario {
   id: ScenarioId;
-  /** The row's letter in the issue and the report: a, b, c1, c2, d, d2. */
+  /** The row's letter in the issue and the report: a, b, c1, c2, d, d2, d3. */
   key: string;
   label: string;
   /** The URL path loaded; every request is a GET. */
@@ -83,6 +86,16 @@ export const SCENARIOS: Scenario[] = [
     id: "ours-context",
     key: "d2",
     label: "ours: createContext + protectedProcedure, returns ctx.user.id",
+    path: "/bench/trpc/me",
+    authenticated: true,
+    cookies: [TOKEN, DATA],
+    answersFor: returnsUserId,
+  },
+  {
+    id: "ours-context-nocache",
+    key: "d3",
+    label:
+      "ours: as d2, in-process session cache off (SESSION_CACHE_TTL_SEC=0: one query per request)",
     path: "/bench/trpc/me",
     authenticated: true,
     cookies: [TOKEN, DATA],

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { CLIENT_IP_HEADER } from "../server/auth";
 import { createContext } from "../server/trpc/context";
 import { type DatabaseTarget, openTarget } from "./database";
-import { BENCH_SECRET, startOurApp } from "./our-app";
+import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
 import { createShippedAuth } from "./shipped-auth";
 import { BENCH_USER_AGENT, requireCookies, signUp } from "./sign-up";
 import { type Summary, summarize } from "./stats";
@@ -34,13 +34,16 @@ const shipped = { db: database.db, baseUrl, secret: BENCH_SECRET };
 const shippedDb = createShippedAuth({ ...shipped, cookieCache: false });
 const shippedCache = createShippedAuth({ ...shipped, cookieCache: true });
 const deps = await startOurApp(database, baseUrl, databaseUrl);
+// The same app with the in-process session cache off: every createContext is a cache miss.
+const depsMiss = await startOurApp(database, baseUrl, databaseUrl, NO_SESSION_CACHE);
 
 // The client IP our HTTP layer would have set, so our binding check sees the sign-up's device.
 const device = { "user-agent": BENCH_USER_AGENT, [CLIENT_IP_HEADER]: "127.0.0.1" };
-const [dbUser, cacheUser, ourUser] = await Promise.all([
+const [dbUser, cacheUser, ourUser, missUser] = await Promise.all([
   signUp(shippedDb.handler, baseUrl, "timing-shipped-db@bench.test"),
   signUp(shippedCache.handler, baseUrl, "timing-shipped-cache@bench.test"),
   signUp(deps.auth.handler, baseUrl, "timing-ours@bench.test", device),
+  signUp(depsMiss.auth.handler, baseUrl, "timing-ours-miss@bench.test", device),
 ]);
 requireCookies(cacheUser, ["better-auth.session_data"], "timing, shipped cookie cache");
 requireCookies(ourUser, ["better-auth.session_data"], "timing, ours");
@@ -73,6 +76,13 @@ const cases: { key: string; label: string; cookie: string; resolve: Resolve }[] 
     cookie: ourUser.cookie,
     resolve: async (headers) =>
       (await createContext({ deps, headers, resHeaders: new Headers() })).user !== null,
+  },
+  {
+    key: "d3",
+    label: "`createContext`, ours, cache miss (SESSION_CACHE_TTL_SEC=0: one query)",
+    cookie: missUser.cookie,
+    resolve: async (headers) =>
+      (await createContext({ deps: depsMiss, headers, resHeaders: new Headers() })).user !== null,
   },
 ];
 

@@ -1,4 +1,4 @@
-/** Signs a user up through Better Auth's real endpoint and keeps the cookies it sets. */
+/** Signs a user up (and in again) through Better Auth's real endpoints and keeps the cookies they set. */
 
 export const BENCH_PASSWORD = "bench-password-0123456789";
 
@@ -38,10 +38,39 @@ export async function signUp(
       body: JSON.stringify({ name: "Bench User", email, password: BENCH_PASSWORD }),
     }),
   );
+  return readAuthResponse(response, `Sign-up of ${email}`);
+}
+
+/**
+ * Signs an existing user in through `POST /api/auth/sign-in/email` (a new session, a real cookie
+ * from the real endpoint), as a returning browser would.
+ */
+export async function signIn(
+  send: (request: Request) => Promise<Response>,
+  baseUrl: string,
+  email: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<SignedUp> {
+  const response = await send(
+    new Request(`${baseUrl}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        origin: new URL(baseUrl).origin,
+        "user-agent": BENCH_USER_AGENT,
+        ...extraHeaders,
+      },
+      body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+    }),
+  );
+  return readAuthResponse(response, `Sign-in of ${email}`);
+}
+
+async function readAuthResponse(response: Response, what: string): Promise<SignedUp> {
   const body = (await response.json().catch(() => null)) as { user?: { id?: string } } | null;
   const userId = body?.user?.id;
   if (!response.ok || !userId) {
-    throw new Error(`Sign-up of ${email} failed: ${response.status} ${JSON.stringify(body)}`);
+    throw new Error(`${what} failed: ${response.status} ${JSON.stringify(body)}`);
   }
   const pairs = response.headers
     .getSetCookie()
