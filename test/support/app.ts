@@ -74,28 +74,16 @@ export async function startTestServer(
   env: Record<string, string> = {},
   staticDir = fileURLToPath(new URL("../../dist/client", import.meta.url)),
 ): Promise<TestServer> {
-  let handler: RequestListener = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://localhost:${port}`;
   const database = await openTestDatabase(kind);
-  const config = testConfig({ PORT: String(port), BASE_URL: baseUrl, ...env });
-  await storeSessionPolicy(database.db, config.session);
-  const deps = createAppDependencies(database, config);
-  const stopSessionCache = await startSessionCache(database, deps);
-  handler = createRequestHandler(deps, { staticDir });
+  // The policy does not depend on the port: what the server's configuration would store.
+  await storeSessionPolicy(database.db, testConfig(env).session);
+  const instance = await startTestInstance(database, env, staticDir);
   return {
-    baseUrl,
-    deps,
+    baseUrl: instance.baseUrl,
+    deps: instance.deps,
     database,
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await stopSessionCache();
+      await instance.close();
       await database.close();
     },
   };
