@@ -75,6 +75,7 @@ async function throttledCleanup(
   let sessionsDeleted = 0;
   let batches = 0;
   let eventsDeleted = 0;
+  let accountRateLimitsDeleted = 0;
   for (;;) {
     const oneBatch = new AbortController();
     const report = await runSessionCleanup(handle, policy, {
@@ -84,6 +85,7 @@ async function throttledCleanup(
     sessionsDeleted += report.sessionsDeleted;
     batches += report.batches;
     eventsDeleted += report.eventsDeleted;
+    accountRateLimitsDeleted += report.accountRateLimitsDeleted;
     onProgress({ deletedSoFar: sessionsDeleted, batch: batches });
     // Not aborted: both passes and the events ran to the end.
     if (!oneBatch.signal.aborted) break;
@@ -93,6 +95,7 @@ async function throttledCleanup(
     sessionsDeleted,
     batches,
     eventsDeleted,
+    accountRateLimitsDeleted,
     ms: Math.round(performance.now() - started),
   };
 }

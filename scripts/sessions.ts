@@ -15,6 +15,7 @@ import {
   revokeSessionsByEmail,
   setUserRole,
 } from "../server/sessions/admin-commands";
+import { cleanupPolicy } from "../server/sessions/cleanup";
 import { storeSessionPolicy } from "../server/sessions/policy";
 
 const USAGE = `Usage: npm run sessions -- <command> [options]
@@ -108,7 +109,7 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
     await storeSessionPolicy(database.db, config.session);
     switch (command.name) {
       case "cleanup": {
-        const report = await cleanupSessions(database, config.session, (progress) =>
+        const report = await cleanupSessions(database, cleanupPolicy(config), (progress) =>
           console.log(
             `  batch ${progress.batch}: ${progress.deletedSoFar} sessions deleted so far`,
           ),
@@ -119,7 +120,8 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
         }
         console.log(
           `Cleanup done: ${report.sessionsDeleted} expired sessions deleted, ` +
-            `${report.eventsDeleted} old events deleted, ${report.batches} batches, ` +
+            `${report.eventsDeleted} old events deleted, ` +
+            `${report.accountRateLimitsDeleted} ended account rate-limit counters deleted, ${report.batches} batches, ` +
             `${(report.ms / 1000).toFixed(1)} s.`,
         );
         return;

@@ -6,6 +6,7 @@ import { createAppDependencies, startSessionCache } from "./app";
 import { ConfigError, parseConfig } from "./env";
 import { createHttpServer } from "./http/server";
 import { logger } from "./logger";
+import { cleanupPolicy } from "./sessions/cleanup";
 import { startCleanupSchedule } from "./sessions/cleanup-schedule";
 import { storeSessionPolicy } from "./sessions/policy";
 
@@ -30,7 +31,7 @@ async function main() {
   const where =
     database.kind === "pglite" ? `embedded PGlite in ${config.pgliteDataDir}` : "PostgreSQL";
   logger.info(`Listening on ${config.baseUrl} (${config.nodeEnv}, database: ${where})`);
-  const cleanup = startCleanupSchedule(database, config.session, {
+  const cleanup = startCleanupSchedule(database, cleanupPolicy(config), {
     log: (line) => logger.info(line),
     // The logger keeps an error's message (SQL parameters cut off) and code, never its details.
     onError: (error) => logger.error({ err: error }, "Session cleanup failed"),

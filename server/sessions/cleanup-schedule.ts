@@ -94,7 +94,8 @@ export function startCleanupSchedule(
 /** The log line of one run: counts and duration only. */
 export function describeCleanup(report: SessionCleanupReport): string {
   return (
-    `Session cleanup: ${report.sessionsDeleted} expired session(s) and ` +
-    `${report.eventsDeleted} old event(s) deleted in ${(report.ms / 1000).toFixed(1)} s`
+    `Session cleanup: deleted ${report.sessionsDeleted} expired session(s), ` +
+    `${report.eventsDeleted} old event(s) and ${report.accountRateLimitsDeleted} ended account ` +
+    `rate-limit counter(s) in ${(report.ms / 1000).toFixed(1)} s`
   );
 }

@@ -8,9 +8,10 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database, DatabaseHandle } from "../../db/client";
 import { session } from "../../db/schema";
-import type { SessionPolicy } from "../env";
+import type { Config, SessionPolicy } from "../env";
 import { withEndCause } from "./end";
 import { deleteOldEvents, rowCount } from "./events";
+import { pruneAccountRateLimits } from "./rate-limit";
 
 /** Rows per delete statement: large enough to be quick, small enough to hold locks briefly. */
 export const DEFAULT_CLEANUP_BATCH_SIZE = 5000;
@@ -101,12 +102,22 @@ function deleteBatch(db: Database, condition: SQL, batchSize: number): Promise<n
   );
 }
 
-export type CleanupPolicy = Pick<SessionPolicy, "absoluteLifetimeSec" | "eventRetentionDays">;
+/** What the server's schedule and the CLI clean with: the session policy and the per-account rate-limit window. */
+export function cleanupPolicy(config: Pick<Config, "session" | "rateLimit">) {
+  return { ...config.session, accountRateLimitWindowSec: config.rateLimit.accountWindowSec };
+}
+
+export type CleanupPolicy = Pick<SessionPolicy, "absoluteLifetimeSec" | "eventRetentionDays"> & {
+  /** Per-account rate-limit counters whose window has ended are deleted too; without it they are kept. */
+  accountRateLimitWindowSec?: number;
+};
 
 /** `ms` covers the whole run, events included. */
 export interface SessionCleanupReport extends CleanupResult {
   /** Activity events older than the retention period that were deleted. */
   eventsDeleted: number;
+  /** Per-account rate-limit counters whose window had ended. */
+  accountRateLimitsDeleted: number;
 }
 
 /**
@@ -130,5 +141,14 @@ export async function runSessionCleanup(
   const eventsDeleted = options.signal?.aborted
     ? 0
     : await deleteOldEvents(handle.db, policy.eventRetentionDays, batchSize);
-  return { ...sessions, eventsDeleted, ms: Math.round(performance.now() - startedAt) };
+  const accountRateLimitsDeleted =
+    options.signal?.aborted || policy.accountRateLimitWindowSec === undefined
+      ? 0
+      : await pruneAccountRateLimits(handle.db, policy.accountRateLimitWindowSec, batchSize);
+  return {
+    ...sessions,
+    eventsDeleted,
+    accountRateLimitsDeleted,
+    ms: Math.round(performance.now() - startedAt),
+  };
 }

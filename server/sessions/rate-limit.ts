@@ -9,6 +9,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { accountRateLimit } from "../../db/schema";
 import type { RateLimitPolicy } from "../env";
+import { rowCount } from "./events";
 
 export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSec: number };
 
@@ -61,6 +62,36 @@ export async function consumeAttempt(
 /** Forgets the attempts of `key`: the password was right. */
 export async function clearAttempts(db: Database, key: string): Promise<void> {
   await db.delete(accountRateLimit).where(eq(accountRateLimit.key, key));
+}
+
+/**
+ * Deletes the per-account counters whose window has ended: nothing else does, and an attacker
+ * spraying guesses over made-up emails adds a row per email. (Better Auth prunes its own per-IP
+ * `rate_limit` rows whenever a window restarts.) A deleted counter decides exactly what an ended
+ * one does: the next attempt starts a new window at 1. A counter that an attempt touches while
+ * this runs no longer matches when the delete reaches it, so a live window is never reset.
+ * Returns the rows deleted.
+ */
+export async function pruneAccountRateLimits(
+  db: Database,
+  accountWindowSec: number,
+  batchSize: number,
+  now = new Date(),
+): Promise<number> {
+  const windowEnded = new Date(now.getTime() - accountWindowSec * 1000).toISOString();
+  let total = 0;
+  for (;;) {
+    const deleted = rowCount(
+      await db.execute(sql`
+        delete from ${accountRateLimit} where ${accountRateLimit.key} in (
+          select ${accountRateLimit.key} from ${accountRateLimit}
+          where ${accountRateLimit.windowStartedAt} <= ${windowEnded}::timestamptz
+          limit ${batchSize}
+        ) returning 1`),
+    );
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
 }
 
 /** The message every refusal shows; the SPA displays it as is. */

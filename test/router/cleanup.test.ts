@@ -5,11 +5,12 @@
  */
 import { and, inArray, type SQL, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { session, sessionEvent } from "../../db/schema";
+import { accountRateLimit, session, sessionEvent } from "../../db/schema";
 import {
   CLEANUP_LOCK_KEY,
   type CleanupProgress,
   cleanupExpiredSessions,
+  cleanupPolicy,
   runSessionCleanup,
 } from "../../server/sessions/cleanup";
 import { startCleanupSchedule } from "../../server/sessions/cleanup-schedule";
@@ -156,6 +157,45 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     expect(kept).toEqual([{ sessionId: "retention-89" }]);
   });
 
+  it("deletes per-account rate-limit counters 1 s past their window and keeps those 5 s before its end", async () => {
+    const { accountWindowSec } = app.deps.config.rateLimit;
+    const nowMs = Date.now();
+    await app.database.db.insert(accountRateLimit).values([
+      {
+        key: "sign-in:ended@cleanup.test",
+        count: 9,
+        windowStartedAt: new Date(nowMs - (accountWindowSec + 1) * 1000),
+      },
+      {
+        key: "sign-in:live@cleanup.test",
+        count: 9,
+        windowStartedAt: new Date(nowMs - (accountWindowSec - 5) * 1000),
+      },
+    ]);
+
+    const report = await runSessionCleanup(app.database, cleanupPolicy(app.deps.config));
+
+    expect(report.accountRateLimitsDeleted).toBe(1);
+    const counters = await app.database.db
+      .select({ key: accountRateLimit.key, count: accountRateLimit.count })
+      .from(accountRateLimit);
+    // A live window keeps its count: pruning never lets an attacker start over early.
+    expect(counters).toEqual([{ key: "sign-in:live@cleanup.test", count: 9 }]);
+    await app.database.db.delete(accountRateLimit);
+  });
+
+  it("without the per-account window, counters are left alone", async () => {
+    await app.database.db.insert(accountRateLimit).values({
+      key: "sign-in:old@cleanup.test",
+      count: 1,
+      windowStartedAt: new Date(Date.now() - 365 * 86_400_000),
+    });
+    const report = await runSessionCleanup(app.database, app.deps.config.session);
+    expect(report.accountRateLimitsDeleted).toBe(0);
+    expect(await app.database.db.select().from(accountRateLimit)).toHaveLength(1);
+    await app.database.db.delete(accountRateLimit);
+  });
+
   it("the schedule runs the cleanup, logs counts only, and stops", async () => {
     const expired = await newSession();
     await moveSession(expired, sql`expires_at = now() - interval '1 second'`);
@@ -170,7 +210,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     await schedule.stop();
 
     expect(lines[0]).toMatch(
-      /^Session cleanup: 1 expired session\(s\) and 0 old event\(s\) deleted/,
+      /^Session cleanup: deleted 1 expired session\(s\), 0 old event\(s\) and 0 ended account rate-limit counter\(s\) in /,
     );
     expect(onError).not.toHaveBeenCalled();
     expect(await remainingOf([expired])).toEqual([]);
