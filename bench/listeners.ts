@@ -21,17 +21,24 @@ const helloListener: RequestListener = (_req, res) => {
 };
 
 /** (b) tRPC's own cost: one public query, a context of nothing. */
-function trpcPublicListener(): RequestListener {
+function trpcPublicListener(prefix = "/api/trpc/"): RequestListener {
   const t = initTRPC.create();
   const helloRouter = t.router({ hello: t.procedure.query(() => ({ ok: true })) });
   return (req, res) =>
     void nodeHTTPRequestHandler({
       req,
       res,
-      path: trpcPath(req, "/api/trpc/"),
+      path: trpcPath(req, prefix),
       router: helloRouter,
       createContext: () => ({}),
     });
+}
+
+/** (b2) Row b's listener under /bench/trpc/, beside the production handler (for the sign-up). */
+function oursPublicListener(productionHandler: RequestListener): RequestListener {
+  const hello = trpcPublicListener("/bench/trpc/");
+  return (req, res) =>
+    req.url?.startsWith("/bench/trpc/") ? hello(req, res) : productionHandler(req, res);
 }
 
 /**
@@ -112,6 +119,7 @@ export async function createListener(
     onError: (error) => console.error("[bench server]", error),
   });
   if (scenario === "ours-server" || scenario === "ours-server-nocache") return productionHandler;
+  if (scenario === "ours-public") return oursPublicListener(productionHandler);
   return oursContextListener(deps, productionHandler);
 }
 

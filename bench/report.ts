@@ -88,6 +88,35 @@ export function loadTable(rows: LoadRow[]): string {
   return lines.join("\n");
 }
 
+/**
+ * d2 against b2 on each database: the same process, the same tRPC, with and without our session
+ * resolution (createContext + protectedProcedure). What is left between b and b2 is the weight
+ * of the app in the process, which every route pays, public or not.
+ */
+export function resolutionTable(rows: LoadRow[]): string[] {
+  const lines: string[] = [];
+  const b = rows.find((row) => row.key === "b")?.result;
+  for (const database of ["pglite", "postgres"] as const) {
+    const b2 = rows.find((row) => row.key === "b2" && row.database === database)?.result;
+    const d2 = rows.find((row) => row.key === "d2" && row.database === database)?.result;
+    if (!b2 || !d2) continue;
+    lines.push(
+      `| ${database} | ${integer.format(b2.requestsPerSec)} | ${percentOf(b2.requestsPerSec, b?.requestsPerSec)} | ${integer.format(d2.requestsPerSec)} | ${percentOf(d2.requestsPerSec, b2.requestsPerSec)} |`,
+    );
+  }
+  if (lines.length === 0) return [];
+  return [
+    "### Session resolution alone (d2 against b2)",
+    "",
+    "| DB | b2 req/s | b2 % of b | d2 req/s | d2 % of b2 |",
+    "|---|--:|--:|--:|--:|",
+    ...lines,
+    "",
+    "b2 is b's procedure served by d2's process: the gap from b to b2 is what carrying the app costs every request (Better Auth's AsyncLocalStorage hooks on every promise, a larger heap, the database client), the gap from b2 to d2 what our session resolution costs.",
+    "",
+  ];
+}
+
 export function timingTable(timing: Report["timing"]): string {
   const lines = [
     "| Row | Call | DB | mean µs | p50 µs | p99 µs | no session | busy elsewhere |",
@@ -204,6 +233,7 @@ export function toMarkdown(report: Report): string {
     "Latencies are per request, measured by the load generator. `% of a` / `% of b`: throughput as a share of row a / b; `vs a` / `vs b`: latency as a multiple of row a's / b's.",
     `\`busy elsewhere\`: CPU cores (of ${machine.cpus}) used meanwhile by processes other than the load generator, the server and the bench database's PostgreSQL backends (from /proc). Well above 0 means other work disturbed the row; a row above 0.25 was measured twice and the quieter run kept.`,
     "",
+    ...resolutionTable(report.load),
     `## Session resolution in-process (${integer.format(settings.timingCalls)} sequential calls after ${integer.format(settings.timingWarmupCalls)} warm-up, no HTTP)`,
     "",
     timingTable(report.timing),

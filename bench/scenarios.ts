@@ -3,6 +3,7 @@
 export type ScenarioId =
   | "node-http"
   | "trpc-public"
+  | "ours-public"
   | "shipped-db"
   | "shipped-cache"
   | "ours-server"
@@ -13,7 +14,7 @@ export type ScenarioId =
 
 export interface Scenario {
   id: ScenarioId;
-  /** The row's letter in the issue and the report: a, b, c1, c2, d, d2, d3. */
+  /** The row's letter in the issue and the report: a, b, b2, c1, c2, d, d2, d3. */
   key: string;
   label: string;
   /** The URL path loaded; every request is a GET. */
@@ -52,6 +53,17 @@ export const SCENARIOS: Scenario[] = [
     path: "/api/trpc/hello",
     authenticated: false,
     cookies: [],
+  },
+  {
+    // b's procedure in d2's process: the app started, its database open, Better Auth used once
+    // (the sign-up). Against d2, it isolates what our session resolution costs per request.
+    id: "ours-public",
+    key: "b2",
+    label: "as b, in our server process (app started, database open, a sign-up done)",
+    path: "/bench/trpc/hello",
+    authenticated: true,
+    cookies: [TOKEN, DATA],
+    answersFor: (body) => (trpcData(body) as { ok?: boolean } | undefined)?.ok === true,
   },
   {
     id: "shipped-db",

@@ -22,12 +22,15 @@ export function compareBinding(
   created: SessionOrigin,
   request: SessionOrigin,
 ): BindingMismatch | null {
-  // A side we know nothing about cannot mismatch (sessions created without a request).
+  // A side we know nothing about cannot mismatch (sessions created without a request). The same
+  // string on both sides (nearly every request) needs no parsing.
   const network =
     Boolean(created.ipAddress) &&
+    created.ipAddress !== request.ipAddress &&
     networkPrefix(created.ipAddress) !== networkPrefix(request.ipAddress);
   const browser =
     Boolean(created.userAgent) &&
+    created.userAgent !== request.userAgent &&
     browserFamily(created.userAgent) !== browserFamily(request.userAgent);
   return network || browser ? { network, browser } : null;
 }

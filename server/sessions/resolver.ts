@@ -33,7 +33,7 @@ export type SessionResolver = (
 export function createSessionResolver(deps: ResolverDependencies): SessionResolver {
   let cookieName: string | null = null;
   const sessionCookieName = async () => {
-    cookieName ??= (await deps.auth.$context).authCookies.sessionToken.name;
+    cookieName = (await deps.auth.$context).authCookies.sessionToken.name;
     return cookieName;
   };
   const expiresInMs = deps.policy.expiresInSec * 1000;
@@ -53,7 +53,8 @@ export function createSessionResolver(deps: ResolverDependencies): SessionResolv
   return async function resolveSession(headers, resHeaders) {
     const token = readSignedSessionToken(
       headers.get("cookie"),
-      await sessionCookieName(),
+      // Known after the first request: no await (and no promise) on every one after it.
+      cookieName ?? (await sessionCookieName()),
       deps.secrets,
     );
     if (!token) return null;

@@ -3,7 +3,7 @@
  * it outside Better Auth: telling a request whose session has ended why it ended. Format (Better
  * Auth 1.7): URL-encoded `token + "." + base64(HMAC-SHA256(secret, token))`.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 const SIGNATURE_LENGTH = 44;
 const MAX_COOKIE_LENGTH = 1024;
@@ -52,7 +52,23 @@ export function verifySessionCookie(
 
 /** base64(HMAC-SHA256(secret, token)): Better Auth's signature of a cookie value. */
 export function signSessionToken(token: string, secret: string): string {
-  return createHmac("sha256", secret).update(token).digest("base64");
+  return createHmac("sha256", hmacKey(secret)).update(token).digest("base64");
+}
+
+/**
+ * A KeyObject per secret, made once: HMAC with a string key prepares the key on every call, and
+ * this runs on every request. Few secrets ever exist (the current one and those a rotation
+ * replaced); the bound only keeps a misuse from growing the map.
+ */
+const keyBySecret = new Map<string, KeyObject>();
+function hmacKey(secret: string): KeyObject {
+  let key = keyBySecret.get(secret);
+  if (!key) {
+    if (keyBySecret.size >= 16) keyBySecret.clear();
+    key = createSecretKey(Buffer.from(secret, "utf8"));
+    keyBySecret.set(secret, key);
+  }
+  return key;
 }
 
 /**
@@ -70,11 +86,18 @@ export function replaceCookieValue(header: string, name: string, value: string):
     .join(";");
 }
 
+/** The named cookie's raw value; scans in place rather than splitting (it runs on every request). */
 function cookieValue(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  let start = 0;
+  while (start < header.length) {
+    const semicolon = header.indexOf(";", start);
+    const end = semicolon === -1 ? header.length : semicolon;
+    const eq = header.indexOf("=", start);
+    if (eq > start && eq < end && header.slice(start, eq).trim() === name) {
+      return header.slice(eq + 1, end).trim();
+    }
+    start = end + 1;
   }
   return undefined;
 }

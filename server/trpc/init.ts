@@ -37,24 +37,35 @@ export const createCallerFactory = t.createCallerFactory;
  * Every procedure fails closed when the database is unreachable: 503 SERVICE_UNAVAILABLE with
  * reason STORE_UNAVAILABLE, never a 500, and nothing decided without the database.
  */
-export const publicProcedure = t.procedure.use(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
-    throw storeUnavailableError(result.error.cause);
+function failClosedWithoutStore<T extends { ok: boolean; error?: { cause?: unknown } }>(
+  result: T,
+): T {
+  if (!result.ok && isDatabaseUnavailable(result.error?.cause)) {
+    throw storeUnavailableError(result.error?.cause);
   }
   return result;
-});
+}
+
+export const publicProcedure = t.procedure.use(async ({ next }) =>
+  failClosedWithoutStore(await next()),
+);
 
 /**
  * A live session is required; after it `ctx.session` and `ctx.user` are non-null. Without one
- * the error says why the session ended, when the request still carried its cookie.
+ * the error says why the session ended, when the request still carried its cookie. It fails
+ * closed like `publicProcedure`, in the same middleware rather than on top of it: every tRPC
+ * middleware copies the whole context once more, and this one runs on nearly every request.
  */
-export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
   if (!ctx.session || !ctx.user) {
-    throw sessionEndedError(await ctx.explainNoSession());
+    throw sessionEndedError(await ctx.explainNoSession().catch(rethrowStoreUnavailable));
   }
-  return next({ ctx: { session: ctx.session, user: ctx.user } });
+  return failClosedWithoutStore(await next({ ctx: { session: ctx.session, user: ctx.user } }));
 });
+
+function rethrowStoreUnavailable(error: unknown): never {
+  throw isDatabaseUnavailable(error) ? storeUnavailableError(error) : error;
+}
 
 /**
  * A session signed in with the cookie, not a bearer JWT. An API client's JWT stands for a session
