@@ -2,11 +2,11 @@
  * `npm run bench:breakdown`: where row d2's time goes beyond row b's, step by step, in one
  * process (no sockets, so no noise from the load generator): tRPC's fetch adapter serving b's
  * procedure, then with each piece row d2 adds, up to d2 itself. The steps run interleaved, round
- * after round, so drift and GC spread evenly over them. `--profile` also writes a V8 CPU profile
- * of `createContext` alone and prints its top functions. See docs/benchmarks.md.
+ * after round, so drift and GC spread evenly over them. For a CPU profile of the same run:
+ * `node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/resolution-breakdown.ts`, then
+ * `bench/profile-summary.ts DIR`. See docs/benchmarks.md.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { Session } from "node:inspector/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type AnyRouter, initTRPC } from "@trpc/server";
@@ -16,7 +16,6 @@ import { createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";
 import { openTarget } from "./database";
 import { startOurApp } from "./our-app";
-import { formatSummary, summarizeProfile } from "./profile-summary";
 import { BENCH_USER_AGENT, signUp } from "./sign-up";
 
 const CALLS_PER_ROUND = 2000;
@@ -116,26 +115,6 @@ const lines = [
   "",
 ];
 process.stdout.write(lines.join("\n"));
-
-if (process.argv.includes("--profile")) {
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  for (let call = 0; call < 20_000; call++) {
-    await createContext({
-      deps,
-      headers: new Headers({ ...device, cookie }),
-      resHeaders: new Headers(),
-    });
-  }
-  const { profile } = await session.post("Profiler.stop");
-  const file = path.join(os.tmpdir(), "create-context.cpuprofile");
-  await writeFile(file, JSON.stringify(profile));
-  const summary = summarizeProfile(file, profile as Parameters<typeof summarizeProfile>[1], 20);
-  process.stdout.write(`\n## createContext alone, 20,000 calls (profile: ${file})\n\n`);
-  process.stdout.write(`${formatSummary(summary)}\n`);
-}
 
 await rm(dataDir, { recursive: true, force: true });
 // The session cache's listener would keep the process alive.
