@@ -12,6 +12,7 @@ import {
   AdminCommandError,
   cleanupSessions,
   isUserRole,
+  revokeAllSessions,
   revokeSessionsByEmail,
   setUserRole,
 } from "../server/sessions/admin-commands";
@@ -23,6 +24,7 @@ const USAGE = `Usage: npm run sessions -- <command> [options]
 Commands:
   cleanup                                Delete expired sessions and old session events
   revoke --email <email>                 End every session of a user (recorded as ended by an administrator)
+  revoke-all --yes                       End every session of every user (everyone must sign in again)
   set-role --email <email> --role <role> Set a user's role: ${USER_ROLES.join(" or ")}
 
 Options:
@@ -39,6 +41,7 @@ type Command =
   | { name: "help" }
   | { name: "cleanup" }
   | { name: "revoke"; email: string }
+  | { name: "revoke-all" }
   | { name: "set-role"; email: string; role: string };
 
 function parseCommand(argv: string[]): Command {
@@ -70,6 +73,12 @@ function parseCommand(argv: string[]): Command {
     case "revoke":
       only(["email"]);
       return { name, email: email() };
+    case "revoke-all":
+      only(["yes"]);
+      // Everyone signed out: not something to run by a slip of the keyboard.
+      if (!values.yes)
+        throw new UsageError("'revoke-all' ends every session of every user: add --yes.");
+      return { name };
     case "set-role": {
       only(["email", "role"]);
       const role = values.role;
@@ -91,6 +100,7 @@ function parseOptions(argv: string[]) {
     options: {
       email: { type: "string" },
       role: { type: "string" },
+      yes: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -129,6 +139,11 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
       case "revoke": {
         const result = await revokeSessionsByEmail(database.db, command.email);
         console.log(`Ended ${result.sessionsEnded} session(s) of ${result.email}.`);
+        return;
+      }
+      case "revoke-all": {
+        const result = await revokeAllSessions(database.db);
+        console.log(`Ended ${result.sessionsEnded} session(s) of every user.`);
         return;
       }
       case "set-role": {

@@ -1,6 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { adminRevokeUserSessionsInput } from "../../shared/schemas";
-import { AdminCommandError, revokeSessionsByEmail } from "../sessions/admin-commands";
+import {
+  AdminCommandError,
+  revokeAllSessions,
+  revokeSessionsByEmail,
+} from "../sessions/admin-commands";
 import { requestActor } from "../sessions/auth-calls";
 import { adminProcedure, router } from "../trpc/init";
 
@@ -24,4 +28,15 @@ export const adminRouter = router({
         throw error;
       }
     }),
+
+  /**
+   * Ends every session of every user but this one (the administrator stays signed in here to
+   * see the result); recorded as `admin`, by this administrator.
+   */
+  revokeAllSessions: adminProcedure.mutation(async ({ ctx }) => {
+    const { sessionsEnded } = await revokeAllSessions(ctx.db, requestActor(ctx), {
+      keepSessionId: ctx.session.id,
+    });
+    return { ended: sessionsEnded };
+  }),
 });

@@ -2,9 +2,9 @@
  * What `npm run sessions` does, as plain functions (scripts/sessions.ts only parses arguments and
  * prints). An operator at the command line is the actor: no user, no session, no address.
  */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, ne, type SQL, sql } from "drizzle-orm";
 import type { Database, DatabaseHandle } from "../../db/client";
-import { USER_ROLES, type UserRole, user } from "../../db/schema";
+import { session, USER_ROLES, type UserRole, user } from "../../db/schema";
 import { EndReason } from "../../shared/session-events";
 import {
   CLEANUP_LOCK_KEY,
@@ -13,7 +13,7 @@ import {
   runSessionCleanup,
   type SessionCleanupReport,
 } from "./cleanup";
-import { type Actor, endSessionsOfUsers } from "./end";
+import { type Actor, endSessionsOfUsers, endSessionsWhere } from "./end";
 
 /** How administrative actions from the CLI are recorded (ASVS 7.4.5: who ended the sessions). */
 export const CLI_ACTOR: Actor = {
@@ -54,6 +54,39 @@ export async function revokeSessionsByEmail(
   const found = await findUserByEmail(db, email);
   const sessionsEnded = await endSessionsOfUsers(db, [found.id], EndReason.ADMIN, actor);
   return { email: found.email, sessionsEnded };
+}
+
+/** Sessions per delete when ending everyone's: short transactions, a bounded list of ids to announce. */
+export const REVOKE_ALL_BATCH_SIZE = 5000;
+
+/**
+ * Ends the session of every user (ASVS 7.4.5; after a leak, say), recorded as `revoked` /
+ * `admin` by `actor`, every instance's cache told batch by batch as for any revoke. Sessions
+ * created after the command started are left alone, so it ends; `keepSessionId` is left alone
+ * too (the administrator's own session, when asked from the app). Returns how many ended.
+ */
+export async function revokeAllSessions(
+  db: Database,
+  actor: Actor = CLI_ACTOR,
+  options: { keepSessionId?: string; batchSize?: number } = {},
+): Promise<{ sessionsEnded: number }> {
+  const batchSize = options.batchSize ?? REVOKE_ALL_BATCH_SIZE;
+  const startedAt = new Date();
+  const conditions: SQL[] = [lte(session.createdAt, startedAt)];
+  if (options.keepSessionId) conditions.push(ne(session.id, options.keepSessionId));
+  const existing = and(...conditions) as SQL;
+  let sessionsEnded = 0;
+  for (;;) {
+    const batch = await db
+      .select({ id: session.id })
+      .from(session)
+      .where(existing)
+      .limit(batchSize);
+    if (batch.length === 0) return { sessionsEnded };
+    const ids = batch.map((row) => row.id);
+    const ended = await endSessionsWhere(db, inArray(session.id, ids), EndReason.ADMIN, actor);
+    sessionsEnded += ended.length;
+  }
 }
 
 /** True for a role `user.role` can hold. */

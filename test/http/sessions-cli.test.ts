@@ -68,6 +68,7 @@ describe("the sessions CLI", () => {
     ],
     [["cleanup", "--email", "a@example.com"], "'cleanup' takes no --email."],
     [["cleanup", "--force"], "Unknown option '--force'"],
+    [["revoke-all"], "'revoke-all' ends every session of every user: add --yes."],
   ])("refuses %j with a message and the usage, exit 2", async (args, message) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);
@@ -121,5 +122,26 @@ describe("the sessions CLI", () => {
     const revoke = await cli("revoke", "--email", email);
     expect(revoke).toMatchObject({ code: 0, stderr: "" });
     expect(revoke.stdout.trim()).toBe(`Ended 1 session(s) of ${email}.`);
+  }, 90_000);
+
+  it("revoke-all --yes ends the sessions of every user", async () => {
+    const database = await openDatabase({ pgliteDataDir: path.join(dataDir, "pglite") });
+    try {
+      await migrateDatabase(database);
+      await database.db.execute(sql`
+        insert into "user" (id, name, email) values
+          ('cli-a', 'A', 'revoke-all-a@example.com'), ('cli-b', 'B', 'revoke-all-b@example.com')`);
+      await database.db.execute(sql`
+        insert into session (id, token, user_id, expires_at) values
+          ('cli-a1', 'cli-token-a1', 'cli-a', now() + interval '1 day'),
+          ('cli-a2', 'cli-token-a2', 'cli-a', now() + interval '1 day'),
+          ('cli-b1', 'cli-token-b1', 'cli-b', now() + interval '1 day')`);
+    } finally {
+      await database.close();
+    }
+
+    const revokeAll = await cli("revoke-all", "--yes");
+    expect(revokeAll).toMatchObject({ code: 0, stderr: "" });
+    expect(revokeAll.stdout.trim()).toBe("Ended 3 session(s) of every user.");
   }, 90_000);
 });

@@ -1,16 +1,19 @@
 /**
  * The commands behind `npm run sessions`: revoking a user's sessions by email (refused on the
  * revoked devices' very next request, other users untouched, recorded as an administrator's
- * action) and setting a role.
+ * action), revoking every user's sessions (the CLI and `admin.revokeAllSessions`), and setting
+ * a role.
  */
-import { and, eq } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sessionEvent, user } from "../../db/schema";
+import { session, sessionEvent, user } from "../../db/schema";
 import {
   AdminCommandError,
+  revokeAllSessions,
   revokeSessionsByEmail,
   setUserRole,
 } from "../../server/sessions/admin-commands";
+import { ErrorReason } from "../../shared/errors";
 import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds } from "../support/environment";
@@ -107,5 +110,90 @@ describe.each(databaseKinds)("admin commands on %s", (kind) => {
       AdminCommandError,
     );
     expect((await userIdOf(credentials.email)).role).toBe("user");
+  });
+
+  async function sessionCount() {
+    const [row] = await app.database.db.select({ n: count() }).from(session);
+    return row?.n ?? 0;
+  }
+
+  it("revoke-all ends every session of every user, batch by batch, but not one created after it started", async () => {
+    const alice = newCredentials("all-alice");
+    const laptop = new Device(app.deps);
+    const phone = new Device(app.deps, SAFARI_IPHONE, "198.51.100.4");
+    await laptop.signUp(alice);
+    await phone.signIn(alice);
+    const bob = new Device(app.deps);
+    await bob.signUp(newCredentials("all-bob"));
+    // A sign-in that lands after the command started: created a minute from now.
+    const late = new Device(app.deps);
+    await late.signUp(newCredentials("all-late"));
+    const lateSession = await late.call((c) => c.session.current());
+    await app.database.db
+      .update(session)
+      .set({ createdAt: sql`now() + interval '1 minute'` })
+      .where(eq(session.id, lateSession?.session.id ?? ""));
+    const before = await sessionCount();
+    expect(before).toBeGreaterThanOrEqual(4);
+
+    const result = await revokeAllSessions(app.database.db, undefined, { batchSize: 2 });
+
+    expect(result).toEqual({ sessionsEnded: before - 1 });
+    for (const device of [laptop, phone, bob]) {
+      await expectTrpcError(
+        device.call((c) => c.session.list()),
+        "UNAUTHORIZED",
+        ErrorReason.SESSION_REVOKED,
+      );
+    }
+    await expect(late.call((c) => c.session.list())).resolves.toHaveLength(1);
+    expect(await sessionCount()).toBe(1);
+    // Not left for the next test: its clock says the session has not started yet.
+    await app.database.db.delete(session).where(eq(session.id, lateSession?.session.id ?? ""));
+    const { id: aliceId } = await userIdOf(alice.email);
+    const events = await app.database.db
+      .select({ reason: sessionEvent.reason, userAgent: sessionEvent.userAgent })
+      .from(sessionEvent)
+      .where(and(eq(sessionEvent.userId, aliceId), eq(sessionEvent.type, "revoked")));
+    expect(events).toEqual([
+      { reason: "admin", userAgent: "cli" },
+      { reason: "admin", userAgent: "cli" },
+    ]);
+  });
+
+  it("admin.revokeAllSessions: administrators only; ends everyone's sessions but the caller's own", async () => {
+    const adminCredentials = newCredentials("all-admin");
+    const admin = new Device(app.deps);
+    await admin.signUp(adminCredentials);
+    const adminPhone = new Device(app.deps, SAFARI_IPHONE, "198.51.100.9");
+    await adminPhone.signIn(adminCredentials);
+    const other = new Device(app.deps);
+    await other.signUp(newCredentials("all-other"));
+
+    // A user who is not an administrator is refused, and nothing ends.
+    await expectTrpcError(
+      other.call((c) => c.admin.revokeAllSessions()),
+      "FORBIDDEN",
+      ErrorReason.ADMIN_REQUIRED,
+    );
+    const before = await sessionCount();
+    await expect(other.call((c) => c.session.list())).resolves.toHaveLength(1);
+
+    await setUserRole(app.database.db, adminCredentials.email, "admin");
+    await expect(admin.call((c) => c.admin.revokeAllSessions())).resolves.toEqual({
+      ended: before - 1,
+    });
+
+    await expectTrpcError(
+      other.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+      ErrorReason.SESSION_REVOKED,
+    );
+    await expectTrpcError(
+      adminPhone.call((c) => c.session.list()),
+      "UNAUTHORIZED",
+      ErrorReason.SESSION_REVOKED,
+    );
+    await expect(admin.call((c) => c.session.list())).resolves.toHaveLength(1);
   });
 });
