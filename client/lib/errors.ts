@@ -35,7 +35,7 @@ export function errorMessage(error: unknown): string | null {
   const serverError = asServerError(error);
   if (!serverError) return "Something went wrong. Please try again.";
   if (reason === ErrorReason.INVALID_PASSWORD) return "That password is not correct.";
-  // "Too many attempts. Try again in N seconds." (N is also the Retry-After header).
+  // "Too many attempts. Try again in N seconds." or "… N minutes." (Retry-After has the seconds).
   if (reason === ErrorReason.RATE_LIMITED) return serverError.message;
   const fieldErrors = serverError.data?.zodError?.fieldErrors as
     | Record<string, string[] | undefined>

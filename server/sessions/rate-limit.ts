@@ -96,5 +96,11 @@ export async function pruneAccountRateLimits(
 
 /** The message every refusal shows; the SPA displays it as is. */
 export function tooManyAttemptsMessage(retryAfterSec: number): string {
-  return `Too many attempts. Try again in ${retryAfterSec} ${retryAfterSec === 1 ? "second" : "seconds"}.`;
+  return `Too many attempts. Try again in ${waitFor(retryAfterSec)}.`;
+}
+
+/** "42 seconds" below two minutes, whole minutes (rounded up) from there: "15 minutes", not "900 seconds". */
+function waitFor(seconds: number): string {
+  if (seconds < 120) return `${seconds} ${seconds === 1 ? "second" : "seconds"}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
 }

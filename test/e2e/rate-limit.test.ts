@@ -1,5 +1,5 @@
 /**
- * What a rate-limited user sees: "Too many attempts. Try again in N seconds." on sign-in, on
+ * What a rate-limited user sees: "Too many attempts. Try again in N seconds." (or minutes) on sign-in, on
  * sign-up and in the re-authentication dialog (strict limits for this suite only).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import {
   startSpa,
 } from "../support/spa";
 
-const TOO_MANY = /^Too many attempts\. Try again in \d+ seconds?\.$/;
+const TOO_MANY = /^Too many attempts\. Try again in \d+ (seconds?|minutes)\.$/;
 const ELEVEN_MINUTES_MS = 11 * 60 * 1000;
 
 describe.skipIf(!hasChromium).each(databaseKinds)("rate limits in the SPA on %s", (kind) => {

@@ -38,7 +38,7 @@ export function describeAuthError(error: BetterAuthError): AuthFailure {
           "This account is already signed in on the most devices allowed. Sign out on one of them, then try again.",
       };
   }
-  // Rate limited: the server's message says how long to wait ("Try again in N seconds.").
+  // Rate limited: the server's message says how long to wait ("Try again in N seconds." or "… N minutes.").
   if (error.code === "TOO_MANY_REQUESTS" || error.status === 429) {
     const message = error.message?.startsWith("Too many attempts")
       ? error.message
