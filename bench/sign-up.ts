@@ -16,43 +16,47 @@ export interface SignedUp {
   cookieNames: string[];
 }
 
-/**
- * `send` is `fetch` over HTTP, or `auth.handler` in-process: the same endpoint either way.
- * Origin is sent because Better Auth and our guard refuse cookie-bearing POSTs without one.
- */
-export async function signUp(
-  send: (request: Request) => Promise<Response>,
+type Send = (request: Request) => Promise<Response>;
+
+/** `send` is `fetch` over HTTP, or `auth.handler` in-process: the same endpoint either way. */
+export function signUp(
+  send: Send,
   baseUrl: string,
   email: string,
   extraHeaders: Record<string, string> = {},
 ): Promise<SignedUp> {
-  const response = await send(
-    new Request(`${baseUrl}/api/auth/sign-up/email`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        origin: new URL(baseUrl).origin,
-        "user-agent": BENCH_USER_AGENT,
-        ...extraHeaders,
-      },
-      body: JSON.stringify({ name: "Bench User", email, password: BENCH_PASSWORD }),
-    }),
-  );
-  return readAuthResponse(response, `Sign-up of ${email}`);
+  const body = { name: "Bench User", email, password: BENCH_PASSWORD };
+  return postAuth(send, baseUrl, "sign-up/email", body, extraHeaders, `Sign-up of ${email}`);
 }
 
 /**
  * Signs an existing user in through `POST /api/auth/sign-in/email` (a new session, a real cookie
  * from the real endpoint), as a returning browser would.
  */
-export async function signIn(
-  send: (request: Request) => Promise<Response>,
+export function signIn(
+  send: Send,
   baseUrl: string,
   email: string,
   extraHeaders: Record<string, string> = {},
 ): Promise<SignedUp> {
+  const body = { email, password: BENCH_PASSWORD };
+  return postAuth(send, baseUrl, "sign-in/email", body, extraHeaders, `Sign-in of ${email}`);
+}
+
+/**
+ * POSTs to a Better Auth endpoint as the bench's browser. Origin is sent because Better Auth and
+ * our guard refuse cookie-bearing POSTs without one.
+ */
+async function postAuth(
+  send: Send,
+  baseUrl: string,
+  path: string,
+  body: Record<string, string>,
+  extraHeaders: Record<string, string>,
+  what: string,
+): Promise<SignedUp> {
   const response = await send(
-    new Request(`${baseUrl}/api/auth/sign-in/email`, {
+    new Request(`${baseUrl}/api/auth/${path}`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -60,10 +64,10 @@ export async function signIn(
         "user-agent": BENCH_USER_AGENT,
         ...extraHeaders,
       },
-      body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+      body: JSON.stringify(body),
     }),
   );
-  return readAuthResponse(response, `Sign-in of ${email}`);
+  return readAuthResponse(response, what);
 }
 
 async function readAuthResponse(response: Response, what: string): Promise<SignedUp> {

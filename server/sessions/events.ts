@@ -3,7 +3,8 @@
  * server/sessions/end.ts); the others are recorded here, from Better Auth's hooks and our context.
  */
 import { createHash } from "node:crypto";
-import { and, desc, eq, isNotNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client";
 import { sessionEvent } from "../../db/schema";
 import type { SessionActivityEvent, SessionEventType } from "../../shared/session-events";
@@ -109,17 +110,35 @@ export async function deleteOldEvents(
   retentionDays: number,
   batchSize: number,
 ): Promise<number> {
+  return deleteInBatches(
+    db,
+    sessionEvent,
+    sessionEvent.id,
+    sql`${sessionEvent.createdAt} < now() - make_interval(days => ${retentionDays})`,
+    batchSize,
+  );
+}
+
+/**
+ * Deletes the rows of `table` matching `where`, `batchSize` at a time (by `key`), until none is
+ * left; returns how many. Each batch is its own statement, so locks are held briefly.
+ */
+export async function deleteInBatches(
+  db: Database,
+  table: PgTable,
+  key: PgColumn,
+  where: SQL,
+  batchSize: number,
+): Promise<number> {
+  const batch = sql`
+    delete from ${table} where ${key} in (
+      select ${key} from ${table} where ${where} limit ${batchSize}
+    ) returning 1`;
   let total = 0;
   for (;;) {
-    const deleted = await db.execute(sql`
-      delete from ${sessionEvent} where ${sessionEvent.id} in (
-        select ${sessionEvent.id} from ${sessionEvent}
-        where ${sessionEvent.createdAt} < now() - make_interval(days => ${retentionDays})
-        limit ${batchSize}
-      ) returning 1`);
-    const count = rowCount(deleted);
-    total += count;
-    if (count < batchSize) return total;
+    const deleted = rowCount(await db.execute(batch));
+    total += deleted;
+    if (deleted < batchSize) return total;
   }
 }
 

@@ -9,7 +9,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { accountRateLimit } from "../../db/schema";
 import type { RateLimitPolicy } from "../env";
-import { rowCount } from "./events";
+import { deleteInBatches } from "./events";
 
 export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSec: number };
 
@@ -79,19 +79,13 @@ export async function pruneAccountRateLimits(
   now = new Date(),
 ): Promise<number> {
   const windowEnded = new Date(now.getTime() - accountWindowSec * 1000).toISOString();
-  let total = 0;
-  for (;;) {
-    const deleted = rowCount(
-      await db.execute(sql`
-        delete from ${accountRateLimit} where ${accountRateLimit.key} in (
-          select ${accountRateLimit.key} from ${accountRateLimit}
-          where ${accountRateLimit.windowStartedAt} <= ${windowEnded}::timestamptz
-          limit ${batchSize}
-        ) returning 1`),
-    );
-    total += deleted;
-    if (deleted < batchSize) return total;
-  }
+  return deleteInBatches(
+    db,
+    accountRateLimit,
+    accountRateLimit.key,
+    sql`${accountRateLimit.windowStartedAt} <= ${windowEnded}::timestamptz`,
+    batchSize,
+  );
 }
 
 /** The message every refusal shows; the SPA displays it as is. */
