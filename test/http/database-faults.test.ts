@@ -15,7 +15,7 @@ import {
   type PrivatePostgres,
   startPrivatePostgres,
 } from "../support/private-postgres";
-import { freePort, run, stop, waitForListening } from "../support/server-process";
+import { type run, startServerProcess, stop } from "../support/server-process";
 
 /**
  * How long the server may take to serve again once PostgreSQL is back (db/client.ts caps the
@@ -48,19 +48,12 @@ describe.runIf(databaseKinds.includes("postgres") && binDir)(
     const servers: ReturnType<typeof run>[] = [];
 
     async function startServer() {
-      const port = await freePort();
-      const url = `http://localhost:${port}`;
-      const server = run({
-        NODE_ENV: "test",
-        PORT: String(port),
-        BASE_URL: url,
+      const started = await startServerProcess({
         DATABASE_URL: database.url,
         BETTER_AUTH_SECRET: SECRET,
-        SESSION_CLEANUP_INTERVAL_SEC: "0",
       });
-      servers.push(server);
-      await waitForListening(server);
-      return { url, server };
+      servers.push(started.server);
+      return started;
     }
 
     beforeAll(async () => {

@@ -22,29 +22,11 @@ import {
   unsignedCopy,
   withFlippedSignatureByte,
 } from "../support/jwt";
+import { dataOf, expectTrpcFailure } from "../support/trpc-http";
 
 interface DeviceSession {
   id: string;
   isCurrent: boolean;
-}
-
-async function dataOf<T>(response: Response): Promise<T> {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body.result.data as T;
-}
-
-async function expectTrpcFailure(
-  response: Response,
-  status: number,
-  code: string,
-  reason: string | null,
-) {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(status);
-  expect(body.error.data.code).toBe(code);
-  expect(body.error.data.reason).toBe(reason);
-  return body.error as { message: string };
 }
 
 /** An API client: no cookies, no Origin, only the bearer token. */

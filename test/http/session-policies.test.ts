@@ -13,6 +13,7 @@ import { type Credentials, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { HttpClient, parseSetCookie } from "../support/http-client";
 import { eventsOf, liveSessionCount, userIdOf } from "../support/sessions";
+import { dataOf, expectTrpcFailure } from "../support/trpc-http";
 
 const SESSION_TOKEN = "better-auth.session_token";
 const SESSION_DATA = "better-auth.session_data";
@@ -40,27 +41,6 @@ interface ActivityEvent {
 interface ActivityPage {
   events: ActivityEvent[];
   nextCursor: number | null;
-}
-
-/** The `data` of a successful tRPC response, after checking it is one. */
-async function dataOf<T>(response: Response): Promise<T> {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(200);
-  return body.result.data as T;
-}
-
-/** Asserts an HTTP tRPC error with this status, code and reason; returns the error's `data`. */
-async function expectTrpcFailure(
-  response: Response,
-  status: number,
-  code: string,
-  reason: string | null,
-) {
-  const body = await response.json();
-  expect(response.status, JSON.stringify(body)).toBe(status);
-  expect(body.error.data.code).toBe(code);
-  expect(body.error.data.reason).toBe(reason);
-  return body.error.data as { zodError: { fieldErrors: Record<string, string[]> } | null };
 }
 
 /**
@@ -606,7 +586,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
         "BAD_REQUEST",
         null,
       );
-      expect(malformed.zodError?.fieldErrors.email).toBeDefined();
+      expect(malformed.data.zodError?.fieldErrors.email).toBeDefined();
       // Mutations are POST only.
       expect(
         (await caller.query("admin.revokeUserSessions", { email: "x@example.com" })).status,
@@ -673,7 +653,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     it("refuses out-of-range limits and a non-numeric cursor with 400 and zod issues", async () => {
       const { client } = await signUp(server);
       for (const input of [{ limit: 0 }, { limit: 1000 }, { cursor: "x" }, { limit: 2.5 }]) {
-        const data = await expectTrpcFailure(
+        const { data } = await expectTrpcFailure(
           await client.query("session.activity", input),
           400,
           "BAD_REQUEST",

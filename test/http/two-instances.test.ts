@@ -11,7 +11,7 @@ import { openTestDatabase } from "../support/database";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { HttpClient } from "../support/http-client";
-import { freePort, run, stop, waitForListening } from "../support/server-process";
+import { type run, startServerProcess, stop } from "../support/server-process";
 
 const SECRET = "two-instances-secret-0123456789-abcdefghij";
 
@@ -21,20 +21,12 @@ describe.runIf(databaseKinds.includes("postgres"))("two instances on one Postgre
   let a: { url: string; server: ReturnType<typeof run> };
   let b: { url: string; server: ReturnType<typeof run> };
 
-  async function start(origins: string) {
-    const port = await freePort();
-    const url = `http://localhost:${port}`;
-    const server = run({
-      NODE_ENV: "test",
-      PORT: String(port),
-      BASE_URL: url,
+  function start(origins: string) {
+    return startServerProcess({
       TRUSTED_ORIGINS: origins,
       DATABASE_URL: databaseUrl,
       BETTER_AUTH_SECRET: SECRET,
-      SESSION_CLEANUP_INTERVAL_SEC: "0",
     });
-    await waitForListening(server);
-    return { url, server };
   }
 
   beforeAll(async () => {

@@ -40,6 +40,29 @@ export async function waitForListening(server: ReturnType<typeof run>) {
   throw new Error(`server did not start:\n${server.output()}`);
 }
 
+/**
+ * The server on a free port of localhost in test mode, without its cleanup schedule, `env` on
+ * top; resolves once it listens (a server that does not start is killed, not left behind).
+ */
+export async function startServerProcess(env: Record<string, string>) {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const server = run({
+    NODE_ENV: "test",
+    PORT: String(port),
+    BASE_URL: url,
+    SESSION_CLEANUP_INTERVAL_SEC: "0",
+    ...env,
+  });
+  try {
+    await waitForListening(server);
+  } catch (error) {
+    server.child.kill("SIGKILL");
+    throw error;
+  }
+  return { url, server };
+}
+
 export async function stop(child: ChildProcess, exited: Promise<number | null>) {
   child.kill("SIGTERM");
   return exited;
