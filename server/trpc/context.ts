@@ -5,7 +5,6 @@
  * collected in `resHeaders` and written by the HTTP adapter.
  */
 import type { Database } from "../../db/client";
-import { isDatabaseUnavailable } from "../../db/errors";
 import { ErrorReason } from "../../shared/errors";
 import type { Auth, AuthSession } from "../auth";
 import type { Config } from "../env";
@@ -15,7 +14,7 @@ import type { SessionResolver } from "../sessions/resolver";
 import type { CookieResigner } from "../sessions/secret-rotation";
 import type { SessionCache } from "../sessions/session-cache";
 import { applySessionPolicy, explainMissingSession } from "../sessions/validation";
-import { storeUnavailableError } from "./errors";
+import { rethrowStoreUnavailable } from "./errors";
 
 export interface AppDependencies {
   db: Database;
@@ -148,11 +147,7 @@ export async function createContext(
     deps,
     headers,
     resHeaders,
-  ).catch((error: unknown) => {
-    // Without the database no session can be confirmed: refuse (503), never guess.
-    if (isDatabaseUnavailable(error)) throw storeUnavailableError(error);
-    throw error;
-  });
+  ).catch(rethrowStoreUnavailable);
   return createContextInner({
     ...options,
     auth,

@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import { isDatabaseUnavailable } from "../../db/errors";
 import { ErrorReason } from "../../shared/errors";
 
 type Code = ConstructorParameters<typeof TRPCError>[0]["code"];
@@ -31,6 +32,14 @@ export function sessionEndedError(reason: ErrorReason): ReasonedError {
     reason,
     SESSION_ENDED_MESSAGES[reason] ?? "Sign in to continue",
   );
+}
+
+/**
+ * Rethrows `error`, as a 503 `storeUnavailableError` when the database was unreachable: without
+ * it nothing about a session can be decided, so the request is refused, never guessed.
+ */
+export function rethrowStoreUnavailable(error: unknown): never {
+  throw isDatabaseUnavailable(error) ? storeUnavailableError(error) : error;
 }
 
 /** 503 for a request that could not be decided because the database is unreachable (fail closed). */

@@ -8,7 +8,12 @@ import { isDatabaseUnavailable } from "../../db/errors";
 import { session, user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import type { Context } from "./context";
-import { ReasonedError, sessionEndedError, storeUnavailableError } from "./errors";
+import {
+  ReasonedError,
+  rethrowStoreUnavailable,
+  sessionEndedError,
+  storeUnavailableError,
+} from "./errors";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -62,10 +67,6 @@ export const protectedProcedure = t.procedure.use(async ({ ctx, next }) => {
   }
   return failClosedWithoutStore(await next({ ctx: { session: ctx.session, user: ctx.user } }));
 });
-
-function rethrowStoreUnavailable(error: unknown): never {
-  throw isDatabaseUnavailable(error) ? storeUnavailableError(error) : error;
-}
 
 /**
  * A session signed in with the cookie, not a bearer JWT. An API client's JWT stands for a session
