@@ -4,7 +4,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { fromNodeHeaders, toNodeHandler } from "better-auth/node";
 import type { DatabaseHandle } from "../db/client";
-import { CLIENT_IP_HEADER } from "../server/auth";
+import { CLIENT_IP_HEADER } from "../server/sessions/request-origin";
 import { createRequestHandler } from "../server/http/server";
 import { type AppDependencies, createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";

@@ -3,7 +3,7 @@
  * call after another. Sends its rows to the runner and exits.
  */
 import { performance } from "node:perf_hooks";
-import { CLIENT_IP_HEADER } from "../server/auth";
+import { CLIENT_IP_HEADER } from "../server/sessions/request-origin";
 import { createContext } from "../server/trpc/context";
 import { type DatabaseTarget, openTarget } from "./database";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";

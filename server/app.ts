@@ -3,10 +3,10 @@ import type { DatabaseHandle } from "../db/client";
 import { createAuth } from "./auth";
 import type { Config } from "./env";
 import { createActivityRecorder } from "./sessions/activity";
-import { createBearerResolver, createJwtVerifier, JwtKeyStore } from "./sessions/bearer";
+import { createJwtVerifier, JwtKeyStore } from "./sessions/bearer";
 import { SESSION_CACHE_CHANNEL, startCacheInvalidation } from "./sessions/cache-invalidation";
+import { createSessionGate } from "./sessions/gate";
 import { createLiveness } from "./sessions/liveness";
-import { createSessionResolver } from "./sessions/resolver";
 import { createCookieResigner } from "./sessions/secret-rotation";
 import { SessionCache } from "./sessions/session-cache";
 import { registerSessionCache } from "./sessions/session-changes";
@@ -20,31 +20,22 @@ export function createAppDependencies(database: DatabaseHandle, config: Config):
   const auth = createAuth({ db, config, liveness: createLiveness(db, sessionCache) });
   // Creating the first signing key through Better Auth keeps its format (encrypted private key).
   const jwtKeys = new JwtKeyStore({ db, ensureKey: () => auth.api.getJwks() });
-  return {
+  const resignCookie = createCookieResigner(auth, config);
+  const gate = createSessionGate({
     db,
-    config,
     auth,
+    cache: sessionCache,
+    policy,
+    secret: config.secret,
+    resignCookie,
+    verifyJwt: createJwtVerifier({
+      keys: jwtKeys,
+      issuer: config.baseUrl,
+      audience: config.baseUrl,
+    }),
     activity: createActivityRecorder(db),
-    sessionCache,
-    resolveSession: createSessionResolver({
-      db,
-      auth,
-      cache: sessionCache,
-      policy,
-      secrets: [config.secret, ...config.previousSecrets],
-    }),
-    resignCookie: createCookieResigner(auth, config),
-    resolveBearer: createBearerResolver({
-      db,
-      cache: sessionCache,
-      policy,
-      verify: createJwtVerifier({
-        keys: jwtKeys,
-        issuer: config.baseUrl,
-        audience: config.baseUrl,
-      }),
-    }),
-  };
+  });
+  return { db, config, auth, sessionCache, gate, resignCookie };
 }
 
 /**

@@ -14,22 +14,20 @@ import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../sh
 import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
 import { logger, serializeError } from "./logger";
-import { endAllSessions, endSessionsWhere } from "./sessions/end";
+import { decideSession } from "./sessions/decision";
+import { endAllSessions, endSessionById, endSessionsWhere } from "./sessions/end";
 import { recordSessionEvent } from "./sessions/events";
 import type { SessionLiveness } from "./sessions/liveness";
-import { isPastAbsoluteLifetime } from "./sessions/policy";
 import {
   clearAttempts,
   consumeAttempt,
   signInAttemptKey,
   tooManyAttemptsMessage,
 } from "./sessions/rate-limit";
-import { isReauthentication } from "./sessions/reauthentication";
+import { isReauthentication, replacedSessionId } from "./sessions/reauthentication";
+import { CLIENT_IP_HEADER, requestOrigin } from "./sessions/request-origin";
 import { betterAuthSecrets } from "./sessions/secret-rotation";
 import { afterSessionsChanged } from "./sessions/session-changes";
-
-/** The header our HTTP layer overwrites with the real client address (never trusted from outside). */
-export const CLIENT_IP_HEADER = "x-session-client-ip";
 
 /** Version stamped into a cookie cache entry; a dead session yields a different one, so the cache is refused. */
 const LIVE = "live";
@@ -49,12 +47,25 @@ export interface AuthDependencies {
 
 const SIGN_IN_PATHS = new Set(["/sign-in/email", "/sign-up/email"]);
 
-/** The request's address and browser, as recorded on sessions and events. */
-function requestOrigin(headers: Headers | undefined) {
-  return {
-    ipAddress: headers?.get(CLIENT_IP_HEADER) || null,
-    userAgent: headers?.get("user-agent") || null,
-  };
+/**
+ * The Better Auth endpoints our HTTP layer hands to Better Auth's router (server/http/auth-door.ts).
+ * GET /api/auth/get-session and /api/auth/token are answered by our own handlers after the
+ * session gate, which call Better Auth's server API directly; every other endpoint is closed.
+ */
+export const ROUTED_AUTH_PATHS: ReadonlySet<string> = new Set([
+  "/sign-up/email",
+  "/sign-in/email",
+  "/sign-out",
+  "/ok",
+  "/error",
+  "/jwks",
+]);
+
+/** The paths of the instance's endpoints that are not routed (a Better Auth upgrade's new ones too). */
+export function closedEndpointPaths(api: Record<string, unknown>): string[] {
+  return Object.values(api)
+    .map((endpoint) => (endpoint as { path?: unknown }).path)
+    .filter((path): path is string => typeof path === "string" && !ROUTED_AUTH_PATHS.has(path));
 }
 
 async function refuseUnfitName(name: unknown) {
@@ -70,14 +81,17 @@ async function refuseUnfitName(name: unknown) {
   }
 }
 
-/** Why Better Auth is deleting this session: it expired (which way), or it is a sign-out. */
+/**
+ * Why Better Auth is deleting this session: it expired (which way, by the one decision of
+ * sessions/decision.ts), or it is a sign-out.
+ */
 function endReasonAtDeletion(
   doomed: { createdAt: Date; expiresAt: Date },
   policy: Config["session"],
 ) {
-  if (isPastAbsoluteLifetime(doomed.createdAt, policy)) return EndReason.ABSOLUTE_TIMEOUT;
-  if (new Date(doomed.expiresAt).getTime() <= Date.now()) return EndReason.IDLE_TIMEOUT;
-  return EndReason.SIGN_OUT;
+  // Binding plays no part here: the request is the deleting one, whatever it is.
+  const decision = decideSession(doomed, {}, { ...policy, binding: "off" }, Date.now());
+  return decision.verdict === "ended" ? decision.endReason : EndReason.SIGN_OUT;
 }
 
 /**
@@ -162,8 +176,15 @@ function createAfterSignIn(db: Database, config: Config) {
 
 export function createAuth({ db, config, liveness, sendResetPassword }: AuthDependencies) {
   const secure = config.isProduction || config.baseUrl.startsWith("https://");
-  return betterAuth({
+  // Filled below from the instance's own endpoints; Better Auth reads it on every request.
+  const disabledPaths: string[] = [];
+  const auth = betterAuth({
     appName: "Typed Sessions",
+    // Defence in depth: our HTTP layer hands Better Auth only ROUTED_AUTH_PATHS, and Better
+    // Auth's router refuses every other endpoint by itself too (a routing mistake of ours, or an
+    // endpoint a Better Auth upgrade adds, has nothing to reach). Server-side calls
+    // (`auth.api.*`) are not routed, so they are unaffected.
+    disabledPaths,
     baseURL: config.baseUrl,
     basePath: "/api/auth",
     // Signs cookies. What Better Auth encrypts (the JWT signing key) is under `secrets`, which
@@ -203,17 +224,39 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
           // session first (so one browser never keeps two live tokens, and re-authentication
           // never counts against the session limit).
           before: async (newSession, ctx) => {
+            // Re-authentication replaces exactly the session it was made for, and only once: of
+            // parallel re-authentications (or password changes) of one session, the first ends
+            // it and the others find it gone and are refused before their insert, so no session
+            // is left alive that no browser holds.
+            const replacing = replacedSessionId();
+            if (replacing !== null) {
+              const actor = {
+                userId: newSession.userId,
+                sessionId: replacing,
+                ...requestOrigin(ctx?.headers),
+              };
+              const reason = EndReason.REAUTHENTICATED;
+              if (await endSessionById(db, newSession.userId, replacing, reason, actor)) return;
+              throw new APIError("UNAUTHORIZED", {
+                code: ErrorReason.SESSION_REQUIRED,
+                message: "This session was already replaced: sign in again",
+              });
+            }
             if (!ctx) return;
             const previousToken = await ctx.getSignedCookie(
               ctx.context.authCookies.sessionToken.name,
               ctx.context.secret,
             );
             if (!previousToken) return;
-            const reason = isReauthentication() ? EndReason.REAUTHENTICATED : EndReason.REPLACED;
-            await endSessionsWhere(db, eq(schema.session.token, previousToken), reason, {
-              userId: newSession.userId,
-              ...requestOrigin(ctx.headers),
-            });
+            await endSessionsWhere(
+              db,
+              eq(schema.session.token, previousToken),
+              EndReason.REPLACED,
+              {
+                userId: newSession.userId,
+                ...requestOrigin(ctx.headers),
+              },
+            );
           },
           after: async (created) => {
             if (!created) return;
@@ -302,6 +345,8 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
     },
     plugins: [jwtForApiClients(config)],
   });
+  disabledPaths.push(...closedEndpointPaths(auth.api));
+  return auth;
 }
 
 /**

@@ -42,3 +42,9 @@ export const ErrorReason = {
 } as const;
 
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
+/**
+ * What sign-up and an email change both say of an address another account uses (ADR 0018): the
+ * same words on both doors, each limited.
+ */
+export const EMAIL_TAKEN_MESSAGE = "That email is already in use";

@@ -1,9 +1,10 @@
 import { TRPCError } from "@trpc/server";
-import { ErrorReason } from "../../shared/errors";
+import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
 import { changeEmailInput, changePasswordInput } from "../../shared/schemas";
 import { EndReason } from "../../shared/session-events";
 import { changeEmail } from "../account/change-email";
 import {
+  consumeAttemptOrRefuse,
   endCurrentSession,
   refuseWrongPassword,
   replaceSessionWithPassword,
@@ -12,6 +13,7 @@ import {
 } from "../sessions/auth-calls";
 import { forwardSetCookies } from "../sessions/cookies";
 import { deleteUserAndSessions, endOtherSessions } from "../sessions/end";
+import { emailChangeKey } from "../sessions/rate-limit";
 import { afterSessionsChanged } from "../sessions/session-changes";
 import { ReasonedError } from "../trpc/errors";
 import { freshProcedure, router } from "../trpc/init";
@@ -54,9 +56,12 @@ export const accountRouter = router({
 
   /** Changes the email address (no mail is sent: this product has no mailer; the address is marked unverified). */
   changeEmail: freshProcedure.input(changeEmailInput).mutation(async ({ ctx, input }) => {
+    // Every attempt counts (ADR 0018): the "taken" answer tells whether an address has an
+    // account, so probing for addresses is limited like guessing passwords.
+    await consumeAttemptOrRefuse(ctx, emailChangeKey(ctx.user.id));
     const outcome = await changeEmail(ctx.db, ctx.user.id, input.newEmail);
     if (outcome === "taken") {
-      throw new ReasonedError("CONFLICT", ErrorReason.EMAIL_TAKEN, "That email is already in use");
+      throw new ReasonedError("CONFLICT", ErrorReason.EMAIL_TAKEN, EMAIL_TAKEN_MESSAGE);
     }
     if (outcome === "unchanged") {
       throw new ReasonedError(

@@ -3,12 +3,10 @@ import { isAPIError } from "better-auth/api";
 import { eq } from "drizzle-orm";
 import { user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
-import { EndReason } from "../../shared/session-events";
-import { CLIENT_IP_HEADER } from "../auth";
 import type { Context } from "../trpc/context";
 import { ReasonedError } from "../trpc/errors";
 import { forwardSetCookies } from "./cookies";
-import { type Actor, endSessionById } from "./end";
+import type { Actor } from "./end";
 import {
   clearAttempts,
   consumeAttempt,
@@ -16,17 +14,13 @@ import {
   tooManyAttemptsMessage,
 } from "./rate-limit";
 import { runAsReauthentication } from "./reauthentication";
+import { requestOrigin } from "./request-origin";
 
 /** The signed-in user making this request, as the actor recorded on the sessions they end. */
 export function requestActor(
   ctx: Pick<Context, "headers"> & { user: { id: string }; session: { id: string } },
 ): Actor {
-  return {
-    userId: ctx.user.id,
-    sessionId: ctx.session.id,
-    ipAddress: ctx.headers.get(CLIENT_IP_HEADER),
-    userAgent: ctx.headers.get("user-agent"),
-  };
+  return { userId: ctx.user.id, sessionId: ctx.session.id, ...requestOrigin(ctx.headers) };
 }
 
 /** Ends the session the request came with and clears its cookies (Better Auth's sign-out). */
@@ -55,9 +49,9 @@ export async function replaceSessionWithPassword(
   if (!owner) {
     throw new ReasonedError("UNAUTHORIZED", ErrorReason.SESSION_REQUIRED, "Sign in to continue");
   }
-  // The session hook ends the old session (it came with its cookie) before the new one is
-  // created, so this never trips the session limit.
-  const signedIn = await runAsReauthentication(() =>
+  // The session hook ends the old session before the new one is created (so this never trips
+  // the session limit), and refuses when a parallel re-authentication already replaced it.
+  const signedIn = await runAsReauthentication(ctx.session.id, () =>
     ctx.auth.api.signInEmail({
       body: { email: owner.email, password },
       headers: ctx.headers,
@@ -65,27 +59,45 @@ export async function replaceSessionWithPassword(
     }),
   ).catch(refuseWrongPassword);
   forwardSetCookies(signedIn.headers, ctx.resHeaders);
-  // Whatever carried the request (a caller without the cookie), the old session ends.
-  await endSessionById(
-    ctx.db,
-    ctx.user.id,
-    ctx.session.id,
-    EndReason.REAUTHENTICATED,
-    requestActor(ctx),
-  );
 }
 
-/** Turns Better Auth's "wrong password" answers into UNAUTHORIZED + INVALID_PASSWORD; rethrows the rest. */
+/**
+ * Turns Better Auth's "wrong password" answers into UNAUTHORIZED + INVALID_PASSWORD, and its
+ * "no session" (the session ended or was replaced while the request ran) into UNAUTHORIZED +
+ * SESSION_REQUIRED; rethrows the rest.
+ */
 export function refuseWrongPassword(error: unknown): never {
-  if (
-    isAPIError(error) &&
-    (error.status === "UNAUTHORIZED" ||
-      error.body?.code === "INVALID_PASSWORD" ||
-      error.body?.code === "INVALID_EMAIL_OR_PASSWORD")
-  ) {
+  if (!isAPIError(error)) throw error;
+  const code = error.body?.code;
+  if (code === "INVALID_PASSWORD" || code === "INVALID_EMAIL_OR_PASSWORD") {
     throw new ReasonedError("UNAUTHORIZED", ErrorReason.INVALID_PASSWORD, "Wrong password");
   }
+  if (error.status === "UNAUTHORIZED") {
+    throw new ReasonedError(
+      "UNAUTHORIZED",
+      ErrorReason.SESSION_REQUIRED,
+      error.body?.message ?? "Sign in to continue",
+    );
+  }
   throw error;
+}
+
+/**
+ * Counts one attempt for `key` under the per-account limit; over it: 429 TOO_MANY_REQUESTS +
+ * RATE_LIMITED with a `Retry-After` header.
+ */
+export async function consumeAttemptOrRefuse(
+  ctx: Pick<Context, "db" | "config" | "resHeaders">,
+  key: string,
+): Promise<void> {
+  const decision = await consumeAttempt(ctx.db, ctx.config.rateLimit, key);
+  if (decision.allowed) return;
+  ctx.resHeaders.set("retry-after", String(decision.retryAfterSec));
+  throw new ReasonedError(
+    "TOO_MANY_REQUESTS",
+    ErrorReason.RATE_LIMITED,
+    tooManyAttemptsMessage(decision.retryAfterSec),
+  );
 }
 
 /**
@@ -98,15 +110,7 @@ export async function withPasswordAttemptLimit<T>(
   check: () => Promise<T>,
 ): Promise<T> {
   const key = passwordCheckKey(ctx.user.id);
-  const decision = await consumeAttempt(ctx.db, ctx.config.rateLimit, key);
-  if (!decision.allowed) {
-    ctx.resHeaders.set("retry-after", String(decision.retryAfterSec));
-    throw new ReasonedError(
-      "TOO_MANY_REQUESTS",
-      ErrorReason.RATE_LIMITED,
-      tooManyAttemptsMessage(decision.retryAfterSec),
-    );
-  }
+  await consumeAttemptOrRefuse(ctx, key);
   const result = await check();
   await clearAttempts(ctx.db, key);
   return result;

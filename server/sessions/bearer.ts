@@ -2,27 +2,13 @@
  * `Authorization: Bearer <jwt>` for API clients (ADR 0012). The JWT (from GET /api/auth/token,
  * Better Auth's jwt plugin) is verified here, in memory: EdDSA only, our issuer and audience,
  * `exp` required, against the public keys of the `jwks` table, loaded once and again (at most
- * every 30 s) only when a token names a key we do not know. Its session is then resolved through
- * the same in-process cache as cookies, so ending a session refuses its JWTs on the very next
- * request, and our absolute lifetime applies to them.
- *
- * Binding (network and browser, ./binding.ts) does not: an API client runs on a server, a CI job
- * or a phone, rarely where the cookie that obtained its JWT was issued, and it has no browser.
- * Binding still guards the cookie at GET /api/auth/token, where the JWT is issued.
+ * every 30 s) only when a token names a key we do not know. Its session is then judged by the
+ * gate (./gate.ts) like a cookie's: ending a session refuses its JWTs on the very next request,
+ * and the absolute lifetime and binding apply to them (ADR 0017).
  */
-import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { errors, importJWK, jwtVerify } from "jose";
 import type { Database } from "../../db/client";
-import { jwks, sessionEvent } from "../../db/schema";
-import { ErrorReason } from "../../shared/errors";
-import { EndReason } from "../../shared/session-events";
-import type { AuthSession } from "../auth";
-import type { SessionPolicy } from "../env";
-import { endExpiredSession } from "./end";
-import { isPastAbsoluteLifetime } from "./policy";
-import { loadSessionById } from "./resolver";
-import type { SessionCache } from "./session-cache";
-import { reasonForSessionEnd } from "./validation";
+import { jwks } from "../../db/schema";
 
 /** The only algorithm accepted: the keys the jwt plugin generates here are Ed25519. */
 export const JWT_ALGORITHM = "EdDSA";
@@ -165,86 +151,4 @@ export function createJwtVerifier(options: {
       throw error;
     }
   };
-}
-
-/** The session a bearer JWT stands for, or why there is none (asked only when it matters). */
-export type BearerOutcome =
-  | { auth: AuthSession; explain: null }
-  | { auth: null; explain: () => Promise<ErrorReason> };
-
-export type BearerResolver = (token: string) => Promise<BearerOutcome>;
-
-export interface BearerDependencies {
-  db: Database;
-  cache: SessionCache;
-  policy: SessionPolicy;
-  verify: JwtVerifier;
-}
-
-const refused = (reason: ErrorReason): BearerOutcome => ({
-  auth: null,
-  explain: async () => reason,
-});
-
-/** Cache key of a session resolved for a JWT (cookie entries are keyed by SHA-256 of the token). */
-const bearerCacheKey = (sessionId: string) => `sid:${sessionId}`;
-
-export function createBearerResolver(deps: BearerDependencies): BearerResolver {
-  return async function resolveBearer(token) {
-    const nowMs = Date.now();
-    const claims = await deps.verify(token, nowMs);
-    if (!claims) return refused(ErrorReason.TOKEN_INVALID);
-
-    // The same cache as cookies (under whichever key the session was stored): invalidated on
-    // every end, so a revoked session is refused here on its very next request.
-    let found = deps.cache.getById(claims.sessionId, nowMs);
-    if (!found) {
-      const generation = deps.cache.generation;
-      found = await loadSessionById(deps.db, claims.sessionId);
-      if (!found) return { auth: null, explain: () => explainEndedSession(deps.db, claims) };
-      if (!hasExpired(found, deps.policy, nowMs)) {
-        deps.cache.set(bearerCacheKey(claims.sessionId), found, generation, nowMs);
-      }
-    }
-    // We signed it, so only a leaked key could get here.
-    if (found.user.id !== claims.userId) return refused(ErrorReason.TOKEN_INVALID);
-    if (hasExpired(found, deps.policy, nowMs)) {
-      // What Better Auth does with the cookie of an expired session, and our policy past the
-      // absolute lifetime: the session ends, recorded as which.
-      const pastLifetime = isPastAbsoluteLifetime(found.session.createdAt, deps.policy, nowMs);
-      await endExpiredSession(
-        deps.db,
-        found.session.id,
-        pastLifetime ? EndReason.ABSOLUTE_TIMEOUT : EndReason.IDLE_TIMEOUT,
-      );
-      return refused(ErrorReason.SESSION_EXPIRED);
-    }
-    return { auth: found, explain: null };
-  };
-}
-
-/** Past its inactivity timeout or its absolute lifetime. */
-function hasExpired(found: AuthSession, policy: SessionPolicy, nowMs: number): boolean {
-  return (
-    new Date(found.session.expiresAt).getTime() <= nowMs ||
-    isPastAbsoluteLifetime(found.session.createdAt, policy, nowMs)
-  );
-}
-
-/** Why the session of a valid JWT is gone: its end event, if one was recorded. One indexed query. */
-async function explainEndedSession(db: Database, claims: JwtClaims): Promise<ErrorReason> {
-  const [ended] = await db
-    .select({ reason: sessionEvent.reason })
-    .from(sessionEvent)
-    .where(
-      and(
-        eq(sessionEvent.userId, claims.userId),
-        eq(sessionEvent.sessionId, claims.sessionId),
-        // End events are the ones that carry the token's hash.
-        isNotNull(sessionEvent.tokenHash),
-      ),
-    )
-    .orderBy(desc(sessionEvent.id))
-    .limit(1);
-  return ended ? reasonForSessionEnd(ended.reason) : ErrorReason.SESSION_REQUIRED;
 }

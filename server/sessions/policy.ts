@@ -18,12 +18,3 @@ export async function storeSessionPolicy(db: Database, policy: SessionPolicy): P
     .values({ id: true, ...row })
     .onConflictDoUpdate({ target: sessionPolicy.id, set: row });
 }
-
-/** True once the session has lived its absolute lifetime, however active it was. */
-export function isPastAbsoluteLifetime(
-  createdAt: Date | string,
-  policy: Pick<SessionPolicy, "absoluteLifetimeSec">,
-  nowMs = Date.now(),
-): boolean {
-  return new Date(createdAt).getTime() + policy.absoluteLifetimeSec * 1000 <= nowMs;
-}

@@ -23,6 +23,11 @@ export function passwordCheckKey(userId: string): string {
   return `password:${userId}`;
 }
 
+/** Key of a signed-in user's email-change attempts (each one can tell whether an address is taken). */
+export function emailChangeKey(userId: string): string {
+  return `email-change:${userId}`;
+}
+
 /**
  * Counts one attempt for `key` in a fixed window of `accountWindowSec` and says whether it may
  * go ahead (at most `accountMax` per window). A window that has ended starts again at this

@@ -1,17 +1,23 @@
 /**
- * Marks the Better Auth sign-in that `session.reauthenticate` makes, so the session hooks can
- * record it as a re-authentication (and the session it replaces as replaced by one) rather than
- * as a new sign-in. AsyncLocalStorage follows the call through Better Auth without a header a
- * client could forge.
+ * Marks the Better Auth sign-in that re-authentication makes, with the session it replaces, so
+ * the session hooks end exactly that session (once) and record it as a re-authentication rather
+ * than as a new sign-in. AsyncLocalStorage follows the call through Better Auth without a header
+ * a client could forge.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
-const reauthenticating = new AsyncLocalStorage<true>();
+const replacing = new AsyncLocalStorage<string>();
 
-export function runAsReauthentication<T>(work: () => Promise<T>): Promise<T> {
-  return reauthenticating.run(true, work);
+/** Runs `work` (a Better Auth sign-in) as the re-authentication of session `sessionId`. */
+export function runAsReauthentication<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+  return replacing.run(sessionId, work);
+}
+
+/** The id of the session the sign-in under way replaces, or null for an ordinary sign-in. */
+export function replacedSessionId(): string | null {
+  return replacing.getStore() ?? null;
 }
 
 export function isReauthentication(): boolean {
-  return reauthenticating.getStore() === true;
+  return replacedSessionId() !== null;
 }

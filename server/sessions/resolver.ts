@@ -1,84 +1,12 @@
 /**
- * Resolves the session of a request without Better Auth's per-request overhead, and without
- * weakening anything: the signed cookie is verified with node:crypto (timing-safe), the session
- * comes from the in-process cache (keyed by SHA-256 of the token) or from one indexed query, and
- * Better Auth is called only for what it must do itself: slide the expiry when due, and clear
- * the cookies of a dead session (both with their Set-Cookie forwarded).
+ * The two lookups of a session and its user that the gate (./gate.ts) makes on a cache miss:
+ * by the cookie's token, and by id (JWTs name their session by id). Expired rows are returned
+ * too, so the gate can end them with the right reason.
  */
-import { and, eq, gt, type SQL } from "drizzle-orm";
+import { eq, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { session, user } from "../../db/schema";
-import type { Auth, AuthSession } from "../auth";
-import type { SessionPolicy } from "../env";
-import { forwardSetCookies } from "./cookies";
-import { hashSessionToken } from "./events";
-import { isPastAbsoluteLifetime } from "./policy";
-import type { SessionCache } from "./session-cache";
-import { readSignedSessionToken } from "./signed-cookie";
-
-export interface ResolverDependencies {
-  db: Database;
-  auth: Auth;
-  cache: SessionCache;
-  policy: SessionPolicy;
-  /** The current secret, then those a rotation replaced (BETTER_AUTH_PREVIOUS_SECRETS). */
-  secrets: readonly string[];
-}
-
-export type SessionResolver = (
-  headers: Headers,
-  resHeaders: Headers,
-) => Promise<AuthSession | null>;
-
-export function createSessionResolver(deps: ResolverDependencies): SessionResolver {
-  let cookieName: string | null = null;
-  const sessionCookieName = async () => {
-    cookieName = (await deps.auth.$context).authCookies.sessionToken.name;
-    return cookieName;
-  };
-  const expiresInMs = deps.policy.expiresInSec * 1000;
-  const updateAgeMs = deps.policy.updateAgeSec * 1000;
-
-  /** Better Auth, past its cookie cache: it slides the expiry or clears dead cookies. */
-  async function askBetterAuth(headers: Headers, resHeaders: Headers) {
-    const result = await deps.auth.api.getSession({
-      headers,
-      query: { disableCookieCache: true },
-      returnHeaders: true,
-    });
-    forwardSetCookies(result.headers, resHeaders);
-    return result.response;
-  }
-
-  return async function resolveSession(headers, resHeaders) {
-    const token = readSignedSessionToken(
-      headers.get("cookie"),
-      // Known after the first request: no await (and no promise) on every one after it.
-      cookieName ?? (await sessionCookieName()),
-      deps.secrets,
-    );
-    if (!token) return null;
-    const key = hashSessionToken(token);
-    const nowMs = Date.now();
-    let found = deps.cache.get(key, nowMs);
-    if (!found) {
-      const generation = deps.cache.generation;
-      found = await loadSession(deps.db, token, nowMs);
-      // Unknown, ended or expired: Better Auth clears the cookies (and deletes an expired row).
-      if (!found) return askBetterAuth(headers, resHeaders);
-      deps.cache.set(key, found, generation, nowMs);
-    }
-    const expiresAtMs = found.session.expiresAt.getTime();
-    if (expiresAtMs <= nowMs) return askBetterAuth(headers, resHeaders);
-    // Better Auth's rule for the sliding refresh (session/get-session); a session past its
-    // absolute lifetime is not refreshed, the policy check ends it.
-    const refreshDue = expiresAtMs - expiresInMs + updateAgeMs <= nowMs;
-    if (refreshDue && !isPastAbsoluteLifetime(found.session.createdAt, deps.policy, nowMs)) {
-      return askBetterAuth(headers, resHeaders);
-    }
-    return found;
-  };
-}
+import type { AuthSession } from "../auth";
 
 /** The columns a resolved session carries, written once for both lookups below. */
 const sessionWithUser = {
@@ -115,18 +43,12 @@ async function loadSessionWhere(db: Database, where: SQL): Promise<AuthSession |
   return row ?? null;
 }
 
-/** The live session (not expired at `nowMs`) with this token, and its user (cookies). */
-export function loadSession(db: Database, token: string, nowMs: number) {
-  return loadSessionWhere(
-    db,
-    and(eq(session.token, token), gt(session.expiresAt, new Date(nowMs))) as SQL,
-  );
+/** The session with this token (a cookie's), expired or not, and its user. */
+export function loadSession(db: Database, token: string) {
+  return loadSessionWhere(db, eq(session.token, token));
 }
 
-/**
- * The session with this id and its user, expired or not (JWTs, which name their session by id):
- * a JWT request ends an expired session itself, as Better Auth does for a cookie.
- */
+/** The session with this id (a JWT's), expired or not, and its user. */
 export function loadSessionById(db: Database, sessionId: string) {
   return loadSessionWhere(db, eq(session.id, sessionId));
 }

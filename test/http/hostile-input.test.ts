@@ -11,7 +11,7 @@ import { eq } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
-import { MAX_BODY_BYTES } from "../../server/http/server";
+import { MAX_BODY_BYTES } from "../../server/http/request";
 import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";

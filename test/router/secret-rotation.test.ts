@@ -7,7 +7,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppDependencies } from "../../server/app";
-import { type AppDependencies, authenticateCookie } from "../../server/trpc/context";
+import type { AppDependencies } from "../../server/trpc/context";
 import { createTestApp, TEST_SECRET, type TestApp, testConfig } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
@@ -87,11 +87,11 @@ describe.each(databaseKinds)("secret rotation on %s", (kind) => {
     // The first JWT creates the signing key, its private half encrypted under A.
     expect(await device.apiToken()).toMatch(/^ey/);
     const afterRotation = moveTo(device, rotated);
-    // /api/auth/token runs our cookie check first (authenticateCookie), as over HTTP; it
+    // /api/auth/token runs our cookie check first (gate.authenticateCookie), as over HTTP; it
     // re-signs the cookie for Better Auth, which decrypts the key with A, a previous secret.
     const headers = afterRotation.headers();
     const resHeaders = new Headers();
-    const outcome = await authenticateCookie(rotated, headers, resHeaders);
+    const outcome = await rotated.gate.authenticateCookie(headers, resHeaders);
     expect(outcome.auth?.session.token).toBe(device.sessionToken());
     expect((await rotated.auth.api.getToken({ headers })).token).toMatch(/^ey/);
     expect(resHeaders.getSetCookie().some((line) => line.startsWith(`${COOKIE_NAME}=`))).toBe(true);

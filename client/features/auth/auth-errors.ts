@@ -18,8 +18,7 @@ export function describeAuthError(error: BetterAuthError): AuthFailure {
   switch (error.code) {
     case "INVALID_EMAIL_OR_PASSWORD":
       return { field: null, message: "Wrong email or password." };
-    case "USER_ALREADY_EXISTS":
-    case "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL":
+    case ErrorReason.EMAIL_TAKEN:
       return {
         field: "email",
         message: "An account with this email already exists. Sign in instead.",

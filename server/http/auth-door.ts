@@ -1,0 +1,202 @@
+/**
+ * /api/auth/*: the Better Auth endpoints the product exposes, and nothing else.
+ *
+ * - GET /api/auth/get-session and GET /api/auth/token are answered here, after the session gate
+ *   (server/sessions/gate.ts), through Better Auth's server API.
+ * - POST /api/auth/sign-out passes the gate too (binding is flagged or enforced there like
+ *   anywhere), then Better Auth ends the session and clears the cookies.
+ * - The other routed endpoints (ROUTED_AUTH_PATHS) go to Better Auth's router in a request we
+ *   build ourselves: its URL is BASE_URL plus the exact path we checked, never anything derived
+ *   from `Host`, `X-Forwarded-Host`, `X-Forwarded-Proto` or an absolute-form request target
+ *   (Better Auth's node handler routes on a URL built from those, which let a request reach any
+ *   endpoint past an allowlist checked on the request line).
+ * - Everything else is 404, and closed inside Better Auth as well (`disabledPaths`).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isAPIError } from "better-auth/api";
+import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
+import { ROUTED_AUTH_PATHS } from "../auth";
+import { forwardSetCookies } from "../sessions/cookies";
+import { tooManyAttemptsMessage } from "../sessions/rate-limit";
+import type { AppDependencies } from "../trpc/context";
+import { sessionEndedError } from "../trpc/errors";
+import { MAX_BODY_BYTES, type RequestTarget, readBody, toHeaders } from "./request";
+import { sendJson } from "./request-guard";
+
+export const AUTH_PREFIX = "/api/auth";
+
+/** Every path of /api/auth/* that answers; the rest are 404. */
+export const EXPOSED_AUTH_PATHS: ReadonlySet<string> = new Set([
+  ...[...ROUTED_AUTH_PATHS].map((path) => `${AUTH_PREFIX}${path}`),
+  `${AUTH_PREFIX}/get-session`,
+  `${AUTH_PREFIX}/token`,
+]);
+
+/** The handler of /api/auth/* requests (the target already parsed and checked by the server). */
+export function createAuthDoor(deps: AppDependencies) {
+  const baseUrl = new URL(deps.config.baseUrl);
+
+  /** The session of the request's cookie, as the gate admits it, or null (cookies cleared). */
+  async function admit(headers: Headers, resHeaders: Headers) {
+    return deps.gate.authenticateCookie(headers, resHeaders);
+  }
+
+  /** Better Auth's answer, without the raw session token (ours has no `token` field). */
+  async function handleGetSession(res: ServerResponse, headers: Headers) {
+    const resHeaders = new Headers();
+    const { auth } = await admit(headers, resHeaders);
+    writeSetCookies(res, resHeaders);
+    sendJson(res, 200, auth ? { session: withoutToken(auth.session), user: auth.user } : null);
+  }
+
+  /**
+   * A JWT for the session of the request's cookie (never for a bearer JWT: a JWT cannot renew
+   * itself), after the gate. Refusals are 401 with Better Auth's error shape (`{ code, message }`),
+   * `code` being our reason.
+   */
+  async function handleToken(req: IncomingMessage, res: ServerResponse, headers: Headers) {
+    if (req.method !== "GET") {
+      res.setHeader("allow", "GET");
+      return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "Use GET" });
+    }
+    const resHeaders = new Headers();
+    const admitted = await admit(headers, resHeaders);
+    const issued = admitted.auth
+      ? await deps.auth.api.getToken({ headers, returnHeaders: true }).catch((error: unknown) => {
+          // Better Auth did not find the session the gate just admitted: it ended in between.
+          if (isAPIError(error) && error.status === "UNAUTHORIZED") return null;
+          throw error;
+        })
+      : null;
+    if (issued) forwardSetCookies(issued.headers, resHeaders);
+    writeSetCookies(res, resHeaders);
+    if (issued) return sendJson(res, 200, { token: issued.response.token });
+    const refusal = sessionEndedError(await admitted.explainNoSession());
+    sendJson(res, 401, { code: refusal.reason, message: refusal.message });
+  }
+
+  /** One of ROUTED_AUTH_PATHS, handed to Better Auth's router on our own URL. */
+  async function handleRouted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: RequestTarget,
+    headers: Headers,
+  ) {
+    const resHeaders = new Headers();
+    if (target.pathname === `${AUTH_PREFIX}/sign-out`) await admit(headers, resHeaders);
+    else await deps.gate.prepareCookies(headers);
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body.refusal) return sendJson(res, body.refusal.status, { message: body.refusal.message });
+    headers.set("host", baseUrl.host);
+    const request = new Request(new URL(`${target.pathname}${target.search}`, baseUrl), {
+      method: req.method ?? "GET",
+      headers,
+      ...(body.bytes ? { body: body.bytes } : {}),
+    });
+    const response = await deps.auth
+      .handler(request)
+      .then(withRateLimitShape)
+      .then(withLimitRefusalStatus)
+      .then(withTakenEmailShape);
+    writeSetCookies(res, resHeaders);
+    await sendResponse(res, response);
+  }
+
+  return async function handleAuth(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: RequestTarget,
+  ) {
+    if (!EXPOSED_AUTH_PATHS.has(target.pathname)) {
+      return sendJson(res, 404, {
+        code: "NOT_FOUND",
+        message: `No endpoint ${target.pathname}: see the README for the API`,
+      });
+    }
+    const headers = withoutProxyHeaders(toHeaders(req));
+    if (target.pathname === `${AUTH_PREFIX}/get-session`) return handleGetSession(res, headers);
+    if (target.pathname === `${AUTH_PREFIX}/token`) return handleToken(req, res, headers);
+    return handleRouted(req, res, target, headers);
+  };
+}
+
+/** Routing, origin and cookie decisions never read these: BASE_URL says where we are. */
+function withoutProxyHeaders(headers: Headers): Headers {
+  headers.delete("x-forwarded-host");
+  headers.delete("x-forwarded-proto");
+  headers.delete("forwarded");
+  return headers;
+}
+
+function writeSetCookies(res: ServerResponse, resHeaders: Headers) {
+  for (const line of resHeaders.getSetCookie()) res.appendHeader("set-cookie", line);
+}
+
+/** Writes a fetch Response (Better Auth's) to the node response, Set-Cookie lines kept apart. */
+async function sendResponse(res: ServerResponse, response: Response) {
+  for (const [name, value] of response.headers) {
+    if (name === "set-cookie") continue;
+    res.setHeader(name, value);
+  }
+  for (const line of response.headers.getSetCookie()) res.appendHeader("set-cookie", line);
+  res.statusCode = response.status;
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/**
+ * A sign-in refused by the session limit (policy `deny`) reaches Better Auth as its own failure
+ * to create a session, whose 401 status it keeps although our hook replaced the error with
+ * SESSION_LIMIT_REACHED. The refusal is a 403.
+ */
+async function withLimitRefusalStatus(response: Response): Promise<Response> {
+  if (response.status !== 401) return response;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { code?: unknown } | null;
+  if (body?.code !== ErrorReason.SESSION_LIMIT_REACHED) return response;
+  return new Response(response.body, { status: 403, headers: response.headers });
+}
+
+/**
+ * Better Auth's own limiter (per IP) answers 429 with a bare message and `X-Retry-After`; our
+ * per-account limit answers 429 with `TOO_MANY_REQUESTS` and `Retry-After`. Both leave here in
+ * the second shape, which the SPA reads.
+ */
+async function withRateLimitShape(response: Response): Promise<Response> {
+  if (response.status !== 429) return response;
+  const retryAfterSec = Math.max(
+    1,
+    Number(response.headers.get("retry-after") ?? response.headers.get("x-retry-after")) || 1,
+  );
+  const headers = new Headers(response.headers);
+  headers.delete("x-retry-after");
+  headers.delete("content-length");
+  headers.set("retry-after", String(retryAfterSec));
+  headers.set("content-type", "application/json");
+  const body = { code: "TOO_MANY_REQUESTS", message: tooManyAttemptsMessage(retryAfterSec) };
+  return new Response(JSON.stringify(body), { status: 429, headers });
+}
+
+/**
+ * Sign-up with an address that has an account answers exactly as `account.changeEmail` does:
+ * 409 with reason EMAIL_TAKEN and the same message (ADR 0018), instead of Better Auth's 422.
+ */
+async function withTakenEmailShape(response: Response): Promise<Response> {
+  if (response.status !== 422) return response;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { code?: unknown } | null;
+  if (body?.code !== "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") return response;
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  headers.set("content-type", "application/json");
+  const answer = { code: ErrorReason.EMAIL_TAKEN, message: EMAIL_TAKEN_MESSAGE };
+  return new Response(JSON.stringify(answer), { status: 409, headers });
+}
+
+function withoutToken<T extends { token?: unknown }>(session: T): Omit<T, "token"> {
+  const { token: _token, ...rest } = session;
+  return rest;
+}
