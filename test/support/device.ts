@@ -3,8 +3,9 @@
  * them with every request, as a real device would. Calls go through the real context
  * (Better Auth's getSession) and the real router.
  */
-import { CLIENT_IP_HEADER } from "../../server/sessions/request-origin";
+
 import { appRouter } from "../../server/routers";
+import { CLIENT_IP_HEADER } from "../../server/sessions/request-origin";
 import { type AppDependencies, createContext } from "../../server/trpc/context";
 import { createCallerFactory } from "../../server/trpc/init";
 import { CookieJar } from "./cookie-jar";
