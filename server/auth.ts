@@ -24,7 +24,7 @@ import {
   signInAttemptKey,
   tooManyAttemptsMessage,
 } from "./sessions/rate-limit";
-import { isReauthentication, replacedSessionId } from "./sessions/reauthentication";
+import { currentReauthentication, isReauthentication } from "./sessions/reauthentication";
 import { CLIENT_IP_HEADER, requestOrigin } from "./sessions/request-origin";
 import { betterAuthSecrets } from "./sessions/secret-rotation";
 import { afterSessionsChanged } from "./sessions/session-changes";
@@ -227,20 +227,27 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
             // Re-authentication replaces exactly the session it was made for, and only once: of
             // parallel re-authentications (or password changes) of one session, the first ends
             // it and the others find it gone and are refused before their insert, so no session
-            // is left alive that no browser holds.
-            const replacing = replacedSessionId();
-            if (replacing !== null) {
-              const actor = {
-                userId: newSession.userId,
-                sessionId: replacing,
-                ...requestOrigin(ctx?.headers),
-              };
+            // is left alive that no browser holds. A password change ends the other sessions
+            // here too, before the new one exists, so it never ends its own successor.
+            const reauthentication = currentReauthentication();
+            if (reauthentication !== null) {
+              const { sessionId, actor, endOthersAs } = reauthentication;
               const reason = EndReason.REAUTHENTICATED;
-              if (await endSessionById(db, newSession.userId, replacing, reason, actor)) return;
-              throw new APIError("UNAUTHORIZED", {
-                code: ErrorReason.SESSION_REQUIRED,
-                message: "This session was already replaced: sign in again",
-              });
+              if (!(await endSessionById(db, newSession.userId, sessionId, reason, actor))) {
+                throw new APIError("UNAUTHORIZED", {
+                  code: ErrorReason.SESSION_REQUIRED,
+                  message: "This session was already replaced: sign in again",
+                });
+              }
+              if (endOthersAs !== null) {
+                reauthentication.othersEnded = await endAllSessions(
+                  db,
+                  newSession.userId,
+                  endOthersAs,
+                  actor,
+                );
+              }
+              return;
             }
             if (!ctx) return;
             const previousToken = await ctx.getSignedCookie(

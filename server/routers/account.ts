@@ -12,7 +12,7 @@ import {
   withPasswordAttemptLimit,
 } from "../sessions/auth-calls";
 import { forwardSetCookies } from "../sessions/cookies";
-import { deleteUserAndSessions, endOtherSessions } from "../sessions/end";
+import { deleteUserAndSessions } from "../sessions/end";
 import { emailChangeKey } from "../sessions/rate-limit";
 import { afterSessionsChanged } from "../sessions/session-changes";
 import { ReasonedError } from "../trpc/errors";
@@ -41,16 +41,11 @@ export const accountRouter = router({
         .catch(refuseWrongPassword),
     );
     forwardSetCookies(result.headers, ctx.resHeaders);
-    const otherSessionsEnded = input.revokeOtherSessions
-      ? await endOtherSessions(
-          ctx.db,
-          ctx.user.id,
-          ctx.session.id,
-          EndReason.PASSWORD_CHANGE,
-          requestActor(ctx),
-        )
-      : 0;
-    await replaceSessionWithPassword(ctx, input.newPassword);
+    const otherSessionsEnded = await replaceSessionWithPassword(
+      ctx,
+      input.newPassword,
+      input.revokeOtherSessions ? EndReason.PASSWORD_CHANGE : null,
+    );
     return { otherSessionsEnded };
   }),
 

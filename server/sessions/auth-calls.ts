@@ -3,6 +3,7 @@ import { isAPIError } from "better-auth/api";
 import { eq } from "drizzle-orm";
 import { user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
+import type { EndReason } from "../../shared/session-events";
 import type { Context } from "../trpc/context";
 import { ReasonedError } from "../trpc/errors";
 import { forwardSetCookies } from "./cookies";
@@ -31,8 +32,11 @@ export async function endCurrentSession(ctx: Pick<Context, "auth" | "headers" | 
 
 /**
  * Signs the user in again with `password` and replaces the session the request came with by a
- * NEW one (new token, fresh from now); the old one ends as `reauthenticated` (ASVS 7.2.4).
- * A wrong password throws UNAUTHORIZED + INVALID_PASSWORD and changes nothing.
+ * NEW one (new token, fresh from now); the old one ends as `reauthenticated` (ASVS 7.2.4), and
+ * with `endOthersAs` every other session of the user ends too, recorded with that reason.
+ * A wrong password throws UNAUTHORIZED + INVALID_PASSWORD and changes nothing; a session that a
+ * parallel request already replaced, UNAUTHORIZED + SESSION_REQUIRED. Returns how many other
+ * sessions ended.
  */
 export async function replaceSessionWithPassword(
   ctx: Pick<Context, "auth" | "db" | "headers" | "resHeaders"> & {
@@ -40,7 +44,8 @@ export async function replaceSessionWithPassword(
     session: { id: string };
   },
   password: string,
-): Promise<void> {
+  endOthersAs: EndReason | null = null,
+): Promise<number> {
   // The email comes from the database: the cookie cache may hold one changed minutes ago.
   const [owner] = await ctx.db
     .select({ email: user.email })
@@ -49,9 +54,15 @@ export async function replaceSessionWithPassword(
   if (!owner) {
     throw new ReasonedError("UNAUTHORIZED", ErrorReason.SESSION_REQUIRED, "Sign in to continue");
   }
-  // The session hook ends the old session before the new one is created (so this never trips
-  // the session limit), and refuses when a parallel re-authentication already replaced it.
-  const signedIn = await runAsReauthentication(ctx.session.id, () =>
+  // The session hook (server/auth.ts) ends the old session, and the others when asked, before
+  // the new one is created: this never trips the session limit nor ends its own successor.
+  const reauthentication = {
+    sessionId: ctx.session.id,
+    actor: requestActor(ctx),
+    endOthersAs,
+    othersEnded: 0,
+  };
+  const signedIn = await runAsReauthentication(reauthentication, () =>
     ctx.auth.api.signInEmail({
       body: { email: owner.email, password },
       headers: ctx.headers,
@@ -59,6 +70,7 @@ export async function replaceSessionWithPassword(
     }),
   ).catch(refuseWrongPassword);
   forwardSetCookies(signedIn.headers, ctx.resHeaders);
+  return reauthentication.othersEnded;
 }
 
 /**

@@ -1,20 +1,14 @@
 /**
  * Why a request that presented a credential has no session: the reason code a client can
  * explain to its user (evicted, revoked, expired, binding). Read from the session's end event,
- * which the database trigger records for every ended session; asked only when a door needs it.
+ * which the database trigger records for every ended session (by token: `findSessionEnd` in
+ * ./events.ts; by a JWT's claims: below).
  */
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { sessionEvent } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import { EndReason } from "../../shared/session-events";
-import { findSessionEnd } from "./events";
-
-/** Why the session of this (correctly signed) cookie token is gone. One indexed lookup. */
-export async function explainEndedToken(db: Database, token: string): Promise<ErrorReason> {
-  const ended = await findSessionEnd(db, token);
-  return ended ? reasonForSessionEnd(ended.reason) : ErrorReason.SESSION_REQUIRED;
-}
 
 /** Why the session a valid JWT names is gone. One indexed lookup. */
 export async function explainEndedSession(

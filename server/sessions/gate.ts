@@ -18,7 +18,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { session } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
-import { SessionEventType } from "../../shared/session-events";
+import { EndReason, SessionEventType } from "../../shared/session-events";
 import type { Auth, AuthSession } from "../auth";
 import type { SessionPolicy } from "../env";
 import type { ActivityRecorder } from "./activity";
@@ -27,8 +27,8 @@ import type { BindingMismatch, SessionOrigin } from "./binding";
 import { forwardSetCookies, withoutCookie } from "./cookies";
 import { decideSession, describeMismatch, type SessionDecision } from "./decision";
 import { endSessionById } from "./end";
-import { hashSessionToken, recordSessionEvent } from "./events";
-import { explainEndedSession, explainEndedToken } from "./explain";
+import { findSessionEnd, hashSessionToken, recordSessionEvent } from "./events";
+import { explainEndedSession, reasonForSessionEnd } from "./explain";
 import { requestOrigin } from "./request-origin";
 import { loadSession, loadSessionById } from "./resolver";
 import type { CookieResigner } from "./secret-rotation";
@@ -83,6 +83,12 @@ export interface SessionGate {
 
 /** Sessions flagged for a binding mismatch by this instance: one write per session, not per request. */
 const MAX_FLAGGED = 50_000;
+
+/** End reasons whose browser holds the session's successor (see `refuseEndedToken`). */
+const REPLACED_ON_THIS_BROWSER: ReadonlySet<string> = new Set([
+  EndReason.REAUTHENTICATED,
+  EndReason.REPLACED,
+]);
 
 const anonymous: Authentication = {
   auth: null,
@@ -203,11 +209,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
 
     const nowMs = Date.now();
     const found = await findByToken(token, nowMs);
-    if (!found) {
-      // Unknown or ended: Better Auth finds nothing and clears the cookies.
-      await askBetterAuth(headers, resHeaders);
-      return { ...anonymous, explainNoSession: () => explainEndedToken(deps.db, token) };
-    }
+    if (!found) return refuseEndedToken(token, headers, resHeaders);
     const request = requestOrigin(headers);
     const decision = decideSession(found.session, request, deps.policy, nowMs);
     if (decision.verdict === "ended") {
@@ -220,11 +222,29 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
     if (decision.refreshDue) {
       auth = await askBetterAuth(headers, resHeaders);
       // Ended between our read and Better Auth's.
-      if (!auth) return { ...anonymous, explainNoSession: () => explainEndedToken(deps.db, token) };
+      if (!auth) return refuseEndedToken(token, headers, resHeaders);
     }
     if (resignedCookie) resHeaders.append("set-cookie", resignedCookie);
     await deps.activity.touch(auth.session);
     return { auth, method: "cookie", explainNoSession: anonymous.explainNoSession };
+  }
+
+  /**
+   * A cookie whose session is gone (or never was). Better Auth clears its cookies, unless the
+   * session was replaced by one this browser was handed (re-authentication, a new sign-in): a
+   * request still under way with the old cookie (parallel requests, a double click) must not
+   * clear the new cookie the browser just received.
+   */
+  async function refuseEndedToken(
+    token: string,
+    headers: Headers,
+    resHeaders: Headers,
+  ): Promise<Authentication> {
+    const ended = await findSessionEnd(deps.db, token);
+    if (!ended || !REPLACED_ON_THIS_BROWSER.has(ended.reason ?? "")) {
+      await askBetterAuth(headers, resHeaders);
+    }
+    return refusal(ended ? reasonForSessionEnd(ended.reason) : ErrorReason.SESSION_REQUIRED);
   }
 
   async function authenticateBearer(token: string, headers: Headers): Promise<Authentication> {

@@ -268,7 +268,7 @@ describe.each(databaseKinds)("JWTs for API clients over HTTP on %s", (kind) => {
     expect(posted.status).toBe(405);
   });
 
-  describe("where the JWT is issued, the cookie policies apply (strict binding, absolute lifetime)", () => {
+  describe("the cookie's policies apply where the JWT is issued and where it is used", () => {
     let strict: TestServer;
     const from = (ip: string) => ({ "x-forwarded-for": ip });
     beforeAll(async () => {
@@ -296,13 +296,29 @@ describe.each(databaseKinds)("JWTs for API clients over HTTP on %s", (kind) => {
       );
     });
 
-    it("a JWT is used from anywhere: binding does not apply to API clients", async () => {
+    it("binding applies to a JWT as to its cookie: another network ends the session", async () => {
       const { browser } = await signedIn(strict, from("203.0.113.7"));
-      const client = apiClient(strict.baseUrl, await tokenFor(browser));
-      client.defaultHeaders = { ...client.defaultHeaders, ...from("198.51.100.7") };
-      expect((await client.query("session.list")).status).toBe(200);
+      const token = await tokenFor(browser);
+      // The same network and browser as the session's: admitted.
+      const sameDevice = new HttpClient(strict.baseUrl, null);
+      sameDevice.defaultHeaders = { authorization: `Bearer ${token}`, ...from("203.0.113.7") };
+      expect((await sameDevice.query("session.list")).status).toBe(200);
+      // The JWT carried off to another network: the session ends, as its cookie's would.
+      const elsewhere = apiClient(strict.baseUrl, token);
+      elsewhere.defaultHeaders = { ...elsewhere.defaultHeaders, ...from("198.51.100.7") };
+      await expectTrpcFailure(
+        await elsewhere.query("session.list"),
+        401,
+        "UNAUTHORIZED",
+        "SESSION_BINDING_MISMATCH",
+      );
       browser.defaultHeaders = from("203.0.113.7");
-      expect((await browser.query("session.list")).status).toBe(200);
+      await expectTrpcFailure(
+        await browser.query("session.list"),
+        401,
+        "UNAUTHORIZED",
+        "SESSION_BINDING_MISMATCH",
+      );
     });
 
     it("a session past its absolute lifetime obtains no JWT, and its JWTs are refused", async () => {
