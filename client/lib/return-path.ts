@@ -1,20 +1,61 @@
 import { ErrorReason } from "../../shared/errors";
 
+const APP_ORIGIN = "http://app.invalid";
+
 /**
- * Where to go after signing in. Only same-app paths are accepted: `next=//evil.example` or
- * `next=https://evil.example` would turn sign-in into an open redirect.
+ * Characters a return path never needs and URL parsers treat specially: tab and newlines are
+ * stripped anywhere, other C0 controls and spaces are trimmed at the ends, and `\` reads as `/`
+ * in http(s) URLs. C1 controls and DEL are dropped with them.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const UNSAFE_CHAR = /[\u0000-\u001f\u007f-\u009f\\]/;
+
+/** How many layers of percent-encoding a path may carry before it is refused as suspicious. */
+const MAX_DECODE_ROUNDS = 3;
+
+/**
+ * Where to go after signing in: a path of this app, or `fallback`. Rather than listing tricks
+ * (`//host`, `/.//host`, `/%2e//host`, `/\host`, `/\t/host` ...), it checks what the input turns
+ * into: resolved as the browser would resolve it, the URL must stay on this app's origin and its
+ * path must not start with `//` (which the browser, and `history.pushState`, read as a host).
+ * The same must hold for the path with its escapes decoded (`/%2f%2fhost`), for any reader
+ * that decodes it. The auth pages themselves are refused, so sign-in never returns to sign-in.
  */
 export function safeReturnPath(next: string | null | undefined, fallback = "/"): string {
-  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
-    return fallback;
+  const url = resolveInApp(next);
+  if (!url) return fallback;
+  let path = url.pathname;
+  for (let round = 0; ; round += 1) {
+    const decoded = decodePath(path);
+    if (decoded === null) return fallback;
+    if (decoded === path) break;
+    if (round === MAX_DECODE_ROUNDS || !resolveInApp(decoded)) return fallback;
+    path = decoded;
   }
+  // React Router matches routes on the decoded path, case-insensitively, trailing slash or not.
+  const page = path.toLowerCase().replace(/\/+$/, "");
+  if (page === "/sign-in" || page === "/sign-up") return fallback;
+  return url.pathname + url.search + url.hash;
+}
+
+/** `path` resolved against this app, when it is a plain same-origin path; otherwise null. */
+function resolveInApp(path: string | null | undefined): URL | null {
+  if (!path?.startsWith("/") || path.startsWith("//") || UNSAFE_CHAR.test(path)) return null;
+  let url: URL;
   try {
-    const url = new URL(next, "http://app.invalid");
-    if (url.origin !== "http://app.invalid") return fallback;
-    if (url.pathname === "/sign-in" || url.pathname === "/sign-up") return fallback;
-    return url.pathname + url.search + url.hash;
+    url = new URL(path, APP_ORIGIN);
   } catch {
-    return fallback;
+    return null;
+  }
+  if (url.origin !== APP_ORIGIN || url.pathname.startsWith("//")) return null;
+  return url;
+}
+
+function decodePath(path: string): string | null {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return null;
   }
 }
 

@@ -120,4 +120,31 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
       await context.close();
     }
   });
+
+  // `/.//host` and its kin are paths on their face, but resolve to the protocol-relative `//host`.
+  it("drops a return path that resolves off the site, and lands on the home page", async () => {
+    const credentials = newCredentials("dotslash");
+    await signUpInBrowser((await app.device()).page, credentials);
+
+    for (const next of ["/.//127.0.0.1:9/d", "/%2e//127.0.0.1:9/d", "/..//127.0.0.1:9/d"]) {
+      const { page, context, pageErrors } = await app.device();
+      await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+      await signInInBrowser(page, credentials, { navigate: false });
+      await page.getByRole("heading", { name: `Welcome, ${credentials.name}` }).waitFor();
+      expect(new URL(page.url()).origin).toBe(app.server.baseUrl);
+      expectPath(page, "/");
+      expect(await page.getByText("Unexpected Application Error").count()).toBe(0);
+      if (next === "/.//127.0.0.1:9/d") await screenshot(page, `${kind}-sign-in-dot-slash-next`);
+      expect(pageErrors).toEqual([]);
+      await context.close();
+    }
+
+    const { page, pageErrors } = await app.device();
+    await page.goto(`/sign-in?next=${encodeURIComponent("/sessions")}`);
+    await signInInBrowser(page, credentials, { navigate: false });
+    await page.getByRole("heading", { name: "Sessions", level: 1 }).waitFor();
+    expect(new URL(page.url()).origin).toBe(app.server.baseUrl);
+    expectPath(page, "/sessions");
+    expect(pageErrors).toEqual([]);
+  });
 });
