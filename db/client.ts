@@ -4,7 +4,9 @@
  * this file sees the same drizzle `PgDatabase` type and the same SQL.
  */
 import { mkdirSync } from "node:fs";
+import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { type DataDirOwner, lockDataDir } from "./data-dir-lock";
 import { type NotificationChannel, pgliteChannel, postgresChannel } from "./notifications";
 import * as schema from "./schema";
 
@@ -34,8 +36,14 @@ export type ExclusiveResult<T> = { ran: true; value: T } | { ran: false };
 export interface DatabaseOptions {
   /** A PostgreSQL connection string; when absent, PGlite is used. */
   url?: string | undefined;
-  /** Where PGlite keeps its files; `undefined` keeps it in memory (tests). */
+  /**
+   * Where PGlite keeps its files; `undefined` keeps it in memory (tests). A directory is locked
+   * for this process until `close()` (or exit): opening one that another process (or this one)
+   * has open throws `DataDirInUseError` before anything is read or written.
+   */
   pgliteDataDir?: string | undefined;
+  /** Who opens the directory, as a refused second process will name it; default: this script. */
+  owner?: DataDirOwner;
   /** postgres.js pool size. */
   maxConnections?: number;
 }
@@ -90,15 +98,36 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
-  if (options.pgliteDataDir) mkdirSync(options.pgliteDataDir, { recursive: true });
-  const client = await PGlite.create(options.pgliteDataDir);
+  let release = () => {};
+  if (options.pgliteDataDir) {
+    mkdirSync(options.pgliteDataDir, { recursive: true });
+    const lock = await lockDataDir(options.pgliteDataDir, options.owner ?? scriptOwner());
+    release = lock.release;
+  }
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = await PGlite.create(options.pgliteDataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   return {
     db: drizzle(client, { schema }) as unknown as Database,
     kind: "pglite",
     channel: (name) => pgliteChannel(client, name),
-    close: () => client.close(),
-    // One process owns a PGlite data directory: nothing to coordinate.
+    // Released once closed, so the next process finds the files complete.
+    close: () => client.close().finally(release),
+    // One process owns a PGlite data directory (the lock above): nothing to coordinate.
     exclusive: (_lockKey, task) => task(),
     tryExclusive: async (_lockKey, task) => ({ ran: true, value: await task() }),
+  };
+}
+
+/** The script this process runs, for a lock taken without an owner (a bench child, a test). */
+function scriptOwner(): DataDirOwner {
+  const script = process.argv[1];
+  return {
+    kind: "command",
+    label: script ? `node ${path.relative(process.cwd(), script)}` : `node (pid ${process.pid})`,
   };
 }

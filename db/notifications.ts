@@ -3,7 +3,7 @@
  * knowing when it might have missed a message, so the channel reports `down` (connection lost:
  * stop trusting what you cached) and `up` (listening again: flush, then trust).
  */
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGliteInterface } from "@electric-sql/pglite";
 
 export interface ChannelHandlers {
   onMessage(payload: string): void;
@@ -97,7 +97,7 @@ export function postgresChannel(url: string, channel: string): NotificationChann
 }
 
 /** PGlite runs in this process: its LISTEN never drops, so it is up from start to close. */
-export function pgliteChannel(client: PGlite, channel: string): NotificationChannel {
+export function pgliteChannel(client: PGliteInterface, channel: string): NotificationChannel {
   let unlisten: (() => Promise<void>) | null = null;
   return {
     async start(handlers) {

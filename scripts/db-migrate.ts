@@ -1,13 +1,32 @@
 /** `npm run db:migrate`: applies the committed migrations to DATABASE_URL, or to the embedded database. */
 import { openDatabase } from "../db/client";
+import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
-import { parseConfig } from "../server/env";
+import { ConfigError, parseConfig } from "../server/env";
 
-const config = parseConfig();
-const database = await openDatabase({
-  url: config.databaseUrl,
-  pgliteDataDir: config.pgliteDataDir,
-});
-await migrateDatabase(database);
-await database.close();
-console.log(`Migrations applied (${database.kind}).`);
+async function main(): Promise<number> {
+  try {
+    const config = parseConfig();
+    const database = await openDatabase({
+      url: config.databaseUrl,
+      pgliteDataDir: config.pgliteDataDir,
+      owner: { kind: "command", label: "npm run db:migrate" },
+    });
+    try {
+      await migrateDatabase(database);
+    } finally {
+      await database.close();
+    }
+    console.log(`Migrations applied (${database.kind}).`);
+    return 0;
+  } catch (error) {
+    // The operator's to fix, told without a stack trace; anything else is a bug and keeps it.
+    if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main();

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/client";
+import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
 import { USER_ROLES } from "../db/schema";
 import { ConfigError, parseConfig } from "../server/env";
@@ -32,7 +33,8 @@ Options:
 
 Configuration comes from the environment, as for the server: DATABASE_URL, or the
 embedded database in DATA_DIR (default .data). The embedded database can be opened by one
-process at a time: stop the server before running a command against it.`;
+process at a time: while the server runs on it, a command refuses (exit 1) and names the
+server; stop the server, run the command, start the server again.`;
 
 /** A mistake in the arguments: told with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -111,6 +113,7 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
   const database = await openDatabase({
     url: config.databaseUrl,
     pgliteDataDir: config.pgliteDataDir,
+    owner: { kind: "command", label: `npm run sessions -- ${command.name}` },
     maxConnections: 2,
   });
   try {
@@ -174,7 +177,11 @@ async function main(argv: string[]): Promise<number> {
     await run(command);
     return 0;
   } catch (error) {
-    if (error instanceof AdminCommandError || error instanceof ConfigError) {
+    if (
+      error instanceof AdminCommandError ||
+      error instanceof ConfigError ||
+      error instanceof DataDirInUseError
+    ) {
       console.error(error.message);
       return 1;
     }

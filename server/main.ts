@@ -1,6 +1,7 @@
 /** Starts the server: configuration, database (+ migrations), Better Auth, HTTP; stops cleanly on SIGTERM/SIGINT. */
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../db/client";
+import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
 import { createAppDependencies, startSessionCache } from "./app";
 import { ConfigError, parseConfig } from "./env";
@@ -17,6 +18,7 @@ async function main() {
   const database = await openDatabase({
     url: config.databaseUrl,
     pgliteDataDir: config.pgliteDataDir,
+    owner: { kind: "server", label: "the server", url: config.baseUrl },
   });
   await migrateDatabase(database);
   await storeSessionPolicy(database.db, config.session);
@@ -58,7 +60,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) logger.fatal(error.message);
+  if (error instanceof ConfigError || error instanceof DataDirInUseError)
+    logger.fatal(error.message);
   else logger.fatal({ err: error }, "The server could not start");
   process.exit(1);
 });

@@ -3,7 +3,6 @@
  * embedded database in a temporary DATA_DIR: exit codes, messages without stack traces, and the
  * commands' effect on rows written beside it.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,37 +11,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
 import { TEST_SECRET } from "../support/app";
+import { runScript } from "../support/server-process";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "sessions-cli-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/sessions.ts", ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      DATA_DIR: dataDir,
-      BETTER_AUTH_SECRET: TEST_SECRET,
-      NODE_ENV: "test",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
+function cli(...args: string[]) {
+  return runScript("scripts/sessions.ts", args, {
+    DATA_DIR: dataDir,
+    BETTER_AUTH_SECRET: TEST_SECRET,
+    NODE_ENV: "test",
   });
 }
 

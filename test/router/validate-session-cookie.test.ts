@@ -3,7 +3,7 @@
  * issued, looked up in the real database through the raw SQL client, as another service would.
  */
 import { createHmac } from "node:crypto";
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGliteInterface } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import type { Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +30,7 @@ function rawQuery(database: DatabaseHandle): SessionQuery {
     const sql = $client as Sql;
     return async (text, params) => [...(await sql.unsafe(text, params as string[]))];
   }
-  const pglite = $client as PGlite;
+  const pglite = $client as PGliteInterface;
   return async (text, params) => (await pglite.query<Record<string, unknown>>(text, params)).rows;
 }
 

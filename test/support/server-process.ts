@@ -63,6 +63,36 @@ export async function startServerProcess(env: Record<string, string>) {
   return { url, server };
 }
 
+export interface ScriptResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A script as `npm run …` runs it (`node --import tsx <script> …args`), with only `env` set. */
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<ScriptResult> {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 export async function stop(child: ChildProcess, exited: Promise<number | null>) {
   child.kill("SIGTERM");
   return exited;
