@@ -150,11 +150,7 @@ async function sendResponse(res: ServerResponse, response: Response) {
  */
 async function withLimitRefusalStatus(response: Response): Promise<Response> {
   if (response.status !== 401) return response;
-  const body = (await response
-    .clone()
-    .json()
-    .catch(() => null)) as { code?: unknown } | null;
-  if (body?.code !== ErrorReason.SESSION_LIMIT_REACHED) return response;
+  if ((await errorCode(response)) !== ErrorReason.SESSION_LIMIT_REACHED) return response;
   return new Response(response.body, { status: 403, headers: response.headers });
 }
 
@@ -169,31 +165,43 @@ async function withRateLimitShape(response: Response): Promise<Response> {
     1,
     Number(response.headers.get("retry-after") ?? response.headers.get("x-retry-after")) || 1,
   );
-  const headers = new Headers(response.headers);
-  headers.delete("x-retry-after");
-  headers.delete("content-length");
-  headers.set("retry-after", String(retryAfterSec));
-  headers.set("content-type", "application/json");
-  const body = { code: "TOO_MANY_REQUESTS", message: tooManyAttemptsMessage(retryAfterSec) };
-  return new Response(JSON.stringify(body), { status: 429, headers });
+  const answer = replaceBody(response, 429, {
+    code: "TOO_MANY_REQUESTS",
+    message: tooManyAttemptsMessage(retryAfterSec),
+  });
+  answer.headers.delete("x-retry-after");
+  answer.headers.set("retry-after", String(retryAfterSec));
+  return answer;
 }
 
 /**
  * Sign-up with an address that has an account answers exactly as `account.changeEmail` does:
- * 409 with reason EMAIL_TAKEN and the same message (ADR 0018), instead of Better Auth's 422.
+ * 409 with reason EMAIL_TAKEN and the same message (ADR 0019), instead of Better Auth's 422.
  */
 async function withTakenEmailShape(response: Response): Promise<Response> {
   if (response.status !== 422) return response;
+  if ((await errorCode(response)) !== "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") return response;
+  return replaceBody(response, 409, {
+    code: ErrorReason.EMAIL_TAKEN,
+    message: EMAIL_TAKEN_MESSAGE,
+  });
+}
+
+/** The `code` of Better Auth's JSON error body (`{ code, message }`), if it has one. */
+async function errorCode(response: Response): Promise<unknown> {
   const body = (await response
     .clone()
     .json()
     .catch(() => null)) as { code?: unknown } | null;
-  if (body?.code !== "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") return response;
+  return body?.code;
+}
+
+/** `response` with this status and JSON body, its other headers (Set-Cookie among them) kept. */
+function replaceBody(response: Response, status: number, body: unknown): Response {
   const headers = new Headers(response.headers);
   headers.delete("content-length");
   headers.set("content-type", "application/json");
-  const answer = { code: ErrorReason.EMAIL_TAKEN, message: EMAIL_TAKEN_MESSAGE };
-  return new Response(JSON.stringify(answer), { status: 409, headers });
+  return new Response(JSON.stringify(body), { status, headers });
 }
 
 function withoutToken<T extends { token?: unknown }>(session: T): Omit<T, "token"> {
