@@ -15,7 +15,8 @@ import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
 import { logger, serializeError } from "./logger";
 import { endAllSessions, endSessionsWhere } from "./sessions/end";
-import { recordSessionEvent } from "./sessions/events";
+import { hashSessionToken, recordSessionEvent } from "./sessions/events";
+import { hashSessionTokensAtRest } from "./sessions/hashed-tokens";
 import type { SessionLiveness } from "./sessions/liveness";
 import { isPastAbsoluteLifetime } from "./sessions/policy";
 import {
@@ -173,7 +174,8 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
     secrets: betterAuthSecrets(config),
     trustedOrigins: config.trustedOrigins,
     telemetry: { enabled: false },
-    database: drizzleAdapter(db, { provider: "pg", schema }),
+    // session.token holds SHA-256 of the token, not the token (ADR 0017).
+    database: hashSessionTokensAtRest(drizzleAdapter(db, { provider: "pg", schema })),
     emailAndPassword: {
       enabled: true,
       autoSignIn: true,
@@ -210,7 +212,8 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
             );
             if (!previousToken) return;
             const reason = isReauthentication() ? EndReason.REAUTHENTICATED : EndReason.REPLACED;
-            await endSessionsWhere(db, eq(schema.session.token, previousToken), reason, {
+            const previous = eq(schema.session.token, hashSessionToken(previousToken));
+            await endSessionsWhere(db, previous, reason, {
               userId: newSession.userId,
               ...requestOrigin(ctx.headers),
             });

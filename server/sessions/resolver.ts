@@ -115,17 +115,22 @@ async function loadSessionWhere(db: Database, where: SQL): Promise<AuthSession |
   return row ?? null;
 }
 
-/** The live session (not expired at `nowMs`) with this token, and its user (cookies). */
-export function loadSession(db: Database, token: string, nowMs: number) {
-  return loadSessionWhere(
+/**
+ * The live session (not expired at `nowMs`) with this token, and its user (cookies). The table
+ * holds the token's SHA-256 (ADR 0017); the session carries the token, as Better Auth's does.
+ */
+export async function loadSession(db: Database, token: string, nowMs: number) {
+  const found = await loadSessionWhere(
     db,
-    and(eq(session.token, token), gt(session.expiresAt, new Date(nowMs))) as SQL,
+    and(eq(session.token, hashSessionToken(token)), gt(session.expiresAt, new Date(nowMs))) as SQL,
   );
+  return found && { ...found, session: { ...found.session, token } };
 }
 
 /**
  * The session with this id and its user, expired or not (JWTs, which name their session by id):
- * a JWT request ends an expired session itself, as Better Auth does for a cookie.
+ * a JWT request ends an expired session itself, as Better Auth does for a cookie. Its `token` is
+ * the stored hash: a JWT does not carry the session token.
  */
 export function loadSessionById(db: Database, sessionId: string) {
   return loadSessionWhere(db, eq(session.id, sessionId));

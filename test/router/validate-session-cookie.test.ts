@@ -14,6 +14,7 @@ import {
   type SessionQuery,
   sessionCookieFromHeader,
 } from "../../server/external/validate-session-cookie";
+import { hashSessionToken } from "../../server/sessions/events";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
@@ -61,7 +62,7 @@ describe.each(databaseKinds)("validating Better Auth session cookies on %s", (ki
     const [row] = await app.database.db
       .select({ id: session.id, userId: session.userId })
       .from(session)
-      .where(eq(session.token, device.sessionToken() ?? ""));
+      .where(eq(session.token, hashSessionToken(device.sessionToken() ?? "")));
     expect(cookie).not.toBe("");
     expect(row?.userId).toBe(response.user.id);
     return { device, cookie, sessionId: row?.id ?? "", userId: response.user.id };
