@@ -114,6 +114,19 @@ describe.each(databaseKinds)("validating Better Auth session cookies on %s", (ki
     expect(await validator().validate(cookie)).not.toBeNull();
   });
 
+  it("refuses the stored token signed with the secret: a copy of the table and the secret forge nothing", async () => {
+    const { cookie, sessionId } = await signedUp();
+    const [row] = await app.database.db
+      .select({ token: session.token })
+      .from(session)
+      .where(eq(session.id, sessionId));
+    const stored = row?.token ?? "";
+    expect(stored).toMatch(/^[0-9a-f]{64}$/);
+    const signature = createHmac("sha256", TEST_SECRET).update(stored).digest("base64");
+    expect(await validator().validate(encodeURIComponent(`${stored}.${signature}`))).toBeNull();
+    expect(await validator().validate(cookie)).toMatchObject({ sessionId });
+  });
+
   it("refuses a session whose expires_at has passed", async () => {
     const { cookie, sessionId } = await signedUp();
     await setTimes(sessionId, { expiresAt: new Date(Date.now() - 1000) });
