@@ -201,8 +201,8 @@ interface SessionBatch {
  * within 95 % of the absolute lifetime, so each has more than a day left; expired ones were last
  * active 7-67 days ago (sliding lifetime + up to 60 days) and created up to 95 % of the absolute
  * lifetime before that. `expires_at` is what Better Auth and our trigger would have left:
- * last activity + sliding lifetime, capped at creation + absolute lifetime. Tokens look like
- * Better Auth's: 32 characters of [A-Za-z0-9].
+ * last activity + sliding lifetime, capped at creation + absolute lifetime. `token` is what the
+ * app stores (ADR 0020): SHA-256 hex of a token like Better Auth's, 32 characters of [A-Za-z0-9].
  */
 function insertSessions(sql: Sql, b: SessionBatch) {
   const agents = sql.array(USER_AGENTS);
@@ -210,7 +210,7 @@ function insertSessions(sql: Sql, b: SessionBatch) {
     insert into "session" (id, token, user_id, expires_at, ip_address, user_agent, created_at, updated_at)
     select
       md5(${b.tag} || ':s:' || g),
-      substr(translate(encode(decode(md5(${b.secret} || ':t:' || g) || md5(${b.secret} || ':T:' || g), 'hex'), 'base64'), '+/=', 'AbZ'), 1, 32),
+      encode(sha256(convert_to(substr(translate(encode(decode(md5(${b.secret} || ':t:' || g) || md5(${b.secret} || ':T:' || g), 'hex'), 'base64'), '+/=', 'AbZ'), 1, 32), 'UTF8')), 'hex'),
       md5(${b.tag} || ':u:' || ((g - 1) % ${b.users}::int + 1)),
       least(active + make_interval(secs => ${b.expiresInSec}::int), created + make_interval(secs => ${b.absoluteLifetimeSec}::int)),
       (1 + (g * 7) % 223) || '.' || (g * 37) % 256 || '.' || (g * 101) % 256 || '.' || 1 + g % 254,

@@ -16,7 +16,8 @@ import type { Config } from "./env";
 import { logger, serializeError } from "./logger";
 import { decideSession } from "./sessions/decision";
 import { endAllSessions, endSessionById, endSessionsWhere } from "./sessions/end";
-import { recordSessionEvent } from "./sessions/events";
+import { hashSessionToken, recordSessionEvent } from "./sessions/events";
+import { hashSessionTokensAtRest } from "./sessions/hashed-tokens";
 import type { SessionLiveness } from "./sessions/liveness";
 import {
   clearAttempts,
@@ -194,7 +195,8 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
     secrets: betterAuthSecrets(config),
     trustedOrigins: config.trustedOrigins,
     telemetry: { enabled: false },
-    database: drizzleAdapter(db, { provider: "pg", schema }),
+    // session.token holds SHA-256 of the token, not the token (ADR 0020).
+    database: hashSessionTokensAtRest(drizzleAdapter(db, { provider: "pg", schema })),
     emailAndPassword: {
       enabled: true,
       autoSignIn: true,
@@ -255,15 +257,11 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
               ctx.context.secret,
             );
             if (!previousToken) return;
-            await endSessionsWhere(
-              db,
-              eq(schema.session.token, previousToken),
-              EndReason.REPLACED,
-              {
-                userId: newSession.userId,
-                ...requestOrigin(ctx.headers),
-              },
-            );
+            const previous = eq(schema.session.token, hashSessionToken(previousToken));
+            await endSessionsWhere(db, previous, EndReason.REPLACED, {
+              userId: newSession.userId,
+              ...requestOrigin(ctx.headers),
+            });
           },
           after: async (created) => {
             if (!created) return;

@@ -3,7 +3,8 @@
  * see docs/decisions/0002-own-the-auth-schema.md). Property names are Better Auth's field names;
  * column names are snake_case.
  */
-import { boolean, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, check, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /** `admin` may end any user's sessions (ASVS 7.4.5); set with `npm run sessions -- set-role`. */
 export const USER_ROLES = ["user", "admin"] as const;
@@ -25,6 +26,7 @@ export const session = pgTable(
   "session",
   {
     id: text("id").primaryKey(),
+    /** SHA-256 (hex) of the token the cookie carries, never the token (ADR 0020). */
     token: text("token").notNull().unique(),
     userId: text("user_id")
       .notNull()
@@ -42,6 +44,9 @@ export const session = pgTable(
     index("session_expires_at_idx").on(table.expiresAt),
     // The cleanup finds sessions past their absolute lifetime by creation time.
     index("session_created_at_idx").on(table.createdAt),
+    // Whoever writes the table (another instance still on the old code, a script), a plain
+    // token is refused rather than stored.
+    check("session_token_sha256_hex", sql`${table.token} ~ '^[0-9a-f]{64}$'`),
   ],
 );
 

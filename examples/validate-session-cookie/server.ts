@@ -40,7 +40,7 @@ const server = createServer(async (req, res) => {
     if (!session) return send(res, 401, { error: "unauthorized" });
     send(res, 200, { userId: session.userId });
   } catch (error) {
-    // The message only: postgres.js errors carry the query parameters, i.e. the token.
+    // The message only: postgres.js errors carry the query parameters (the stored token value).
     console.error("session lookup failed:", error instanceof Error ? error.message : "unknown");
     send(res, 503, { error: "session store unavailable" });
   }

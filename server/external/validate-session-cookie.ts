@@ -3,10 +3,11 @@
  * database and BETTER_AUTH_SECRET. Self-contained on purpose (node:crypto only, any SQL client):
  * copy this file into the other service. See examples/validate-session-cookie/.
  *
- * The cookie is not the stored token: Better Auth (through better-call's `signCookieValue`) sets
- * `encodeURIComponent(token + "." + base64(HMAC-SHA256(secret, token)))`.
+ * The cookie is not what is stored: Better Auth (through better-call's `signCookieValue`) sets
+ * `encodeURIComponent(token + "." + base64(HMAC-SHA256(secret, token)))`, and `session.token`
+ * holds hex(SHA-256(token)) (docs/decisions/0020-session-tokens-hashed-at-rest.md).
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 /** Runs one parameterised statement (`$1`, `$2`, ...) and resolves to its rows. */
 export type SessionQuery = (
@@ -24,7 +25,8 @@ export interface SessionCookieValidatorOptions {
   absoluteLifetimeSec: number;
   /**
    * Any SQL client, e.g. postgres.js: `(text, params) => sql.unsafe(text, params)`. Its first
-   * parameter is the session token: do not log parameters in this function.
+   * parameter is the stored value of the session token (its SHA-256): do not log parameters in
+   * this function.
    */
   query: SessionQuery;
   /** The clock; injectable for tests. */
@@ -88,7 +90,7 @@ export function createSessionCookieValidator(
       // ISO strings rather than Dates: pg, postgres.js and PGlite send them untyped, PostgreSQL
       // reads them as timestamptz from the column they meet, and no driver guesses a time zone.
       const rows = await query(SESSION_QUERY, [
-        token,
+        storedToken(token),
         at.toISOString(),
         createdAfter.toISOString(),
       ]);
@@ -120,6 +122,14 @@ function verifiedToken(cookieValue: string | undefined | null, secret: string): 
   // the other spellings of the same signature that lenient base64 decoders accept.
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   return token;
+}
+
+/**
+ * What the app stores for a token: hex(SHA-256(token)), the same as `hashSessionToken` in
+ * server/sessions/events.ts (repeated here so this file stays self-contained).
+ */
+function storedToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
 }
 
 function toValidSession(row: Record<string, unknown>): ValidSession {

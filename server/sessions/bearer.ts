@@ -4,7 +4,7 @@
  * `exp` required, against the public keys of the `jwks` table, loaded once and again (at most
  * every 30 s) only when a token names a key we do not know. Its session is then judged by the
  * gate (./gate.ts) like a cookie's: ending a session refuses its JWTs on the very next request,
- * and the absolute lifetime and binding apply to them (ADR 0017).
+ * and the absolute lifetime and binding apply to them (ADR 0018).
  */
 import { errors, importJWK, jwtVerify } from "jose";
 import type { Database } from "../../db/client";

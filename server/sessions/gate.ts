@@ -168,7 +168,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
     const cached = deps.cache.get(key, nowMs);
     if (cached) return cached;
     const generation = deps.cache.generation;
-    const found = await loadSession(deps.db, token);
+    const found = await loadSession(deps.db, token, key);
     if (found && found.session.expiresAt.getTime() > nowMs) {
       deps.cache.set(key, found, generation, nowMs);
     }

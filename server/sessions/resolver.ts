@@ -43,12 +43,19 @@ async function loadSessionWhere(db: Database, where: SQL): Promise<AuthSession |
   return row ?? null;
 }
 
-/** The session with this token (a cookie's), expired or not, and its user. */
-export function loadSession(db: Database, token: string) {
-  return loadSessionWhere(db, eq(session.token, token));
+/**
+ * The session with this token (a cookie's), expired or not, and its user. The table holds the
+ * token's SHA-256 (`tokenHash`, ADR 0020); the session carries the token, as Better Auth's does.
+ */
+export async function loadSession(db: Database, token: string, tokenHash: string) {
+  const found = await loadSessionWhere(db, eq(session.token, tokenHash));
+  return found && { ...found, session: { ...found.session, token } };
 }
 
-/** The session with this id (a JWT's), expired or not, and its user. */
+/**
+ * The session with this id (a JWT's), expired or not, and its user. Its `token` is the stored
+ * hash: a JWT does not carry the session token.
+ */
 export function loadSessionById(db: Database, sessionId: string) {
   return loadSessionWhere(db, eq(session.id, sessionId));
 }

@@ -81,9 +81,10 @@ describe("the sessions CLI", () => {
       await database.db.execute(sql`
         insert into "user" (id, name, email) values ('cli-user', 'Operator', ${email})`);
       await database.db.execute(sql`
+        -- session.token holds SHA-256 of a token (ADR 0020).
         insert into session (id, token, user_id, expires_at) values
-          ('cli-live', 'cli-token-live', 'cli-user', now() + interval '1 day'),
-          ('cli-expired', 'cli-token-expired', 'cli-user', now() - interval '1 second')`);
+          ('cli-live', encode(sha256('cli-token-live'), 'hex'), 'cli-user', now() + interval '1 day'),
+          ('cli-expired', encode(sha256('cli-token-expired'), 'hex'), 'cli-user', now() - interval '1 second')`);
     } finally {
       await database.close();
     }
@@ -111,9 +112,9 @@ describe("the sessions CLI", () => {
           ('cli-a', 'A', 'revoke-all-a@example.com'), ('cli-b', 'B', 'revoke-all-b@example.com')`);
       await database.db.execute(sql`
         insert into session (id, token, user_id, expires_at) values
-          ('cli-a1', 'cli-token-a1', 'cli-a', now() + interval '1 day'),
-          ('cli-a2', 'cli-token-a2', 'cli-a', now() + interval '1 day'),
-          ('cli-b1', 'cli-token-b1', 'cli-b', now() + interval '1 day')`);
+          ('cli-a1', encode(sha256('cli-token-a1'), 'hex'), 'cli-a', now() + interval '1 day'),
+          ('cli-a2', encode(sha256('cli-token-a2'), 'hex'), 'cli-a', now() + interval '1 day'),
+          ('cli-b1', encode(sha256('cli-token-b1'), 'hex'), 'cli-b', now() + interval '1 day')`);
     } finally {
       await database.close();
     }

@@ -264,7 +264,7 @@ describe.runIf(databaseKinds.includes("postgres"))("session cleanup at scale on 
       insert into session (id, token, user_id, expires_at, created_at, updated_at)
       select
         case when g <= ${LIVE} then 'live-' else 'expired-' end || g,
-        'bulk-token-' || g,
+        encode(sha256(convert_to('bulk-token-' || g, 'UTF8')), 'hex'),
         'bulk-user-' || (g % ${USERS} + 1),
         case when g <= ${LIVE} then now() + interval '7 days'
              else now() - interval '1 second' - g * interval '1 millisecond' end,

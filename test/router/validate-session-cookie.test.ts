@@ -14,6 +14,7 @@ import {
   type SessionQuery,
   sessionCookieFromHeader,
 } from "../../server/external/validate-session-cookie";
+import { hashSessionToken } from "../../server/sessions/events";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
@@ -61,7 +62,7 @@ describe.each(databaseKinds)("validating Better Auth session cookies on %s", (ki
     const [row] = await app.database.db
       .select({ id: session.id, userId: session.userId })
       .from(session)
-      .where(eq(session.token, device.sessionToken() ?? ""));
+      .where(eq(session.token, hashSessionToken(device.sessionToken() ?? "")));
     expect(cookie).not.toBe("");
     expect(row?.userId).toBe(response.user.id);
     return { device, cookie, sessionId: row?.id ?? "", userId: response.user.id };
@@ -111,6 +112,19 @@ describe.each(databaseKinds)("validating Better Auth session cookies on %s", (ki
     }
     // The genuine cookie is still fine: the refusals came from the values, not the session.
     expect(await validator().validate(cookie)).not.toBeNull();
+  });
+
+  it("refuses the stored token signed with the secret: a copy of the table and the secret forge nothing", async () => {
+    const { cookie, sessionId } = await signedUp();
+    const [row] = await app.database.db
+      .select({ token: session.token })
+      .from(session)
+      .where(eq(session.id, sessionId));
+    const stored = row?.token ?? "";
+    expect(stored).toMatch(/^[0-9a-f]{64}$/);
+    const signature = createHmac("sha256", TEST_SECRET).update(stored).digest("base64");
+    expect(await validator().validate(encodeURIComponent(`${stored}.${signature}`))).toBeNull();
+    expect(await validator().validate(cookie)).toMatchObject({ sessionId });
   });
 
   it("refuses a session whose expires_at has passed", async () => {

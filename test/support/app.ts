@@ -46,7 +46,14 @@ export async function createTestApp(
   kind: DatabaseKind,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
-  const database = await openTestDatabase(kind);
+  return testAppOn(await openTestDatabase(kind), env);
+}
+
+/** The app on a database the test prepared itself (closed with the app). */
+export async function testAppOn(
+  database: DatabaseHandle,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
   const config = testConfig(env);
   await storeSessionPolicy(database.db, config.session);
   const deps = createAppDependencies(database, config);

@@ -101,7 +101,10 @@ export interface CookieMaterial {
   genuine: string;
   /** The cookie value of a session that was signed out (a replay). */
   signedOut: string;
-  /** Another user's live session: its id and its token. */
+  /**
+   * Another user's live session: its id and its token as stored (SHA-256 of the cookie's token,
+   * ADR 0020): what a copy of the session table gives away.
+   */
   otherSessionId: string;
   otherToken: string;
   /** The genuine cookie's session id. */
@@ -215,7 +218,9 @@ export function cookieForgeries(material: CookieMaterial, total = 10_000): Forge
       sign(material.otherSessionId, secret),
     ),
     "another user's session id as token, unsigned": material.otherSessionId,
-    "another user's token with this signature": encodeURIComponent(
+    // A copy of the table and the secret: the stored value signed as if it were a token.
+    "another user's stored token, signed": encodeURIComponent(sign(material.otherToken, secret)),
+    "another user's stored token with this signature": encodeURIComponent(
       `${material.otherToken}.${signature}`,
     ),
     "this token with another user's signature": encodeURIComponent(`${token}.${otherSignature}`),

@@ -9,12 +9,16 @@ import {
   type SessionQuery,
   sessionCookieFromHeader,
 } from "../../server/external/validate-session-cookie";
+import { hashSessionToken } from "../../server/sessions/events";
 
 const SECRET = "unit-test-secret-0123456789abcdefghijklmnop";
 const TOKEN = "abcDEF0123456789abcDEF0123456789";
 // Computed outside this code base:
 //   printf '%s' "$TOKEN" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64
 const SIGNATURE = "/f4E59hHBK0arzOlUNGgFjaKqUowJkX8NqiQ3eyNwK8=";
+// What session.token holds for it (ADR 0020), also computed outside:
+//   printf '%s' "$TOKEN" | sha256sum
+const STORED_TOKEN = "b63b13bb2181344596f95057028990c2bd40967a10e1f410086040a24ed28c82";
 /** What Better Auth puts in the cookie: `encodeURIComponent(token.signature)`. */
 const COOKIE = encodeURIComponent(`${TOKEN}.${SIGNATURE}`);
 
@@ -55,7 +59,11 @@ describe("createSessionCookieValidator", () => {
     expect(COOKIE).toBe(`${TOKEN}.%2Ff4E59hHBK0arzOlUNGgFjaKqUowJkX8NqiQ3eyNwK8%3D`);
   });
 
-  it("accepts a correctly signed cookie and runs exactly one query with token, now and now - lifetime", async () => {
+  it("the stored value is what the app's hashSessionToken gives (one rule on both sides)", () => {
+    expect(hashSessionToken(TOKEN)).toBe(STORED_TOKEN);
+  });
+
+  it("accepts a correctly signed cookie and runs exactly one query with SHA-256 of the token, now and now - lifetime", async () => {
     const { validator, calls } = setup();
     expect(await validator.validate(COOKIE)).toEqual({
       sessionId: "session-1",
@@ -66,7 +74,7 @@ describe("createSessionCookieValidator", () => {
     expect(calls).toEqual([
       {
         text: 'select id, user_id, expires_at, created_at from "session" where token = $1 and expires_at > $2 and created_at > $3',
-        params: [TOKEN, "2026-03-02T09:00:00.000Z", "2026-01-31T09:00:00.000Z"],
+        params: [STORED_TOKEN, "2026-03-02T09:00:00.000Z", "2026-01-31T09:00:00.000Z"],
       },
     ]);
   });
@@ -74,13 +82,13 @@ describe("createSessionCookieValidator", () => {
   it("accepts the value already URL-decoded (frameworks that decode cookies for you)", async () => {
     const { validator, calls } = setup();
     expect(await validator.validate(`${TOKEN}.${SIGNATURE}`)).not.toBeNull();
-    expect(calls[0]?.params[0]).toBe(TOKEN);
+    expect(calls[0]?.params[0]).toBe(STORED_TOKEN);
   });
 
   it("splits at the LAST dot: a token containing dots is looked up whole", async () => {
     const { validator, calls } = setup();
     expect(await validator.validate(encodeURIComponent(sign("a.b.c")))).not.toBeNull();
-    expect(calls[0]?.params[0]).toBe("a.b.c");
+    expect(calls[0]?.params[0]).toBe(hashSessionToken("a.b.c"));
   });
 
   const flippedSignature = `${SIGNATURE.slice(0, 10)}${SIGNATURE[10] === "A" ? "B" : "A"}${SIGNATURE.slice(11)}`;
