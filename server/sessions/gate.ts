@@ -132,7 +132,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
     request: SessionOrigin,
   ) {
     const actor =
-      decision.endReason === "binding"
+      decision.endReason === EndReason.BINDING
         ? { userId: found.user.id, sessionId: found.session.id, ...request }
         : {};
     await endSessionById(deps.db, found.user.id, found.session.id, decision.endReason, actor);
