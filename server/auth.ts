@@ -2,7 +2,7 @@
  * The one Better Auth instance and its session policy. See docs/decisions/ for why the cookie
  * cache is confirmed against the database and why most of Better Auth's endpoints are not exposed.
  */
-import { betterAuth } from "better-auth";
+import { type BetterAuthPlugin, betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { jwt } from "better-auth/plugins/jwt";
@@ -10,7 +10,12 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import * as schema from "../db/schema";
 import { ErrorReason } from "../shared/errors";
-import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/schemas";
+import {
+  emailSchema,
+  NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from "../shared/schemas";
 import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
 import { logger, serializeError } from "./logger";
@@ -147,6 +152,14 @@ function createBeforeSignIn(db: Database, config: Config) {
     if (ctx.path !== SIGN_IN_PATH || isReauthentication()) return;
     const email = signInEmail(ctx.body);
     if (email === null) return;
+    // This hook runs before Better Auth validates the body: a value that is no email (a NUL, 4 KB)
+    // must not reach the counter's key column, nor be counted.
+    if (!emailSchema.safeParse(email).success) {
+      throw new APIError("BAD_REQUEST", {
+        code: "INVALID_EMAIL",
+        message: "Enter a valid email address",
+      });
+    }
     const decision = await consumeAttempt(db, config.rateLimit, signInAttemptKey(email));
     if (!decision.allowed) throw tooManyRequests(decision.retryAfterSec);
   });
@@ -257,11 +270,10 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
               ctx.context.secret,
             );
             if (!previousToken) return;
+            // The actor is the browser, not the user signing in: the session it held may be
+            // another user's, who must not see their session ended by someone else's account.
             const previous = eq(schema.session.token, hashSessionToken(previousToken));
-            await endSessionsWhere(db, previous, EndReason.REPLACED, {
-              userId: newSession.userId,
-              ...requestOrigin(ctx.headers),
-            });
+            await endSessionsWhere(db, previous, EndReason.REPLACED, requestOrigin(ctx.headers));
           },
           after: async (created) => {
             if (!created) return;
@@ -343,15 +355,42 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
       },
     },
     hooks: { before: createBeforeSignIn(db, config), after: createAfterSignIn(db, config) },
+    // An error that is not an APIError (the database, a bug) is thrown to our HTTP layer, which
+    // logs it through the redacting logger and answers 503 or 500. Left to Better Auth's router
+    // it would be printed to stderr whole, SQL parameters (session tokens) included.
+    onAPIError: { throw: true },
     logger: {
       level: betterAuthLogLevel(),
       disabled: logger.level === "silent",
       log: logBetterAuth,
     },
-    plugins: [jwtForApiClients(config)],
+    plugins: [jwtForApiClients(config), onlyRoutedEndpoints()],
   });
   disabledPaths.push(...closedEndpointPaths(auth.api));
   return auth;
+}
+
+/**
+ * Better Auth's router refuses every endpoint we do not route, by itself. `disabledPaths` (above)
+ * holds the instance's endpoint paths, but compares them exactly, so a pattern such as
+ * `/callback/:id` or `/reset-password/:token` never matches a request; this closes those too.
+ */
+function onlyRoutedEndpoints(): BetterAuthPlugin {
+  return {
+    id: "only-routed-endpoints",
+    onRequest: async (request, ctx) => {
+      const basePath = new URL(ctx.baseURL).pathname;
+      const { pathname } = new URL(request.url);
+      const path = pathname.startsWith(basePath) ? pathname.slice(basePath.length) : pathname;
+      if (ROUTED_AUTH_PATHS.has(path)) return;
+      return {
+        response: Response.json(
+          { code: "NOT_FOUND", message: `No endpoint ${pathname}` },
+          { status: 404 },
+        ),
+      };
+    },
+  };
 }
 
 /**

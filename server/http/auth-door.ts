@@ -42,7 +42,12 @@ export function createAuthDoor(deps: AppDependencies) {
   }
 
   /** Better Auth's answer, without the raw session token (ours has no `token` field). */
-  async function handleGetSession(res: ServerResponse, headers: Headers) {
+  async function handleGetSession(req: IncomingMessage, res: ServerResponse, headers: Headers) {
+    // The methods Better Auth declares for get-session.
+    if (req.method !== "GET" && req.method !== "POST") {
+      res.setHeader("allow", "GET, POST");
+      return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "Use GET" });
+    }
     const resHeaders = new Headers();
     const { auth } = await admit(headers, resHeaders);
     writeSetCookies(res, resHeaders);
@@ -114,7 +119,9 @@ export function createAuthDoor(deps: AppDependencies) {
       });
     }
     const headers = withoutProxyHeaders(toHeaders(req));
-    if (target.pathname === `${AUTH_PREFIX}/get-session`) return handleGetSession(res, headers);
+    if (target.pathname === `${AUTH_PREFIX}/get-session`) {
+      return handleGetSession(req, res, headers);
+    }
     if (target.pathname === `${AUTH_PREFIX}/token`) return handleToken(req, res, headers);
     return handleRouted(req, res, target, headers);
   };

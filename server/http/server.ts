@@ -52,11 +52,16 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (!ALLOWED_METHODS.has(req.method ?? "")) {
+      res.setHeader("allow", [...ALLOWED_METHODS].join(", "));
+      return sendJson(res, 405, { error: { message: `Method ${req.method} is not allowed` } });
+    }
     const target = parseRequestTarget(req.url);
-    if (!target) {
+    const malformed = !target ? "request target" : !hasValidHost(req) ? "Host header" : null;
+    if (!target || malformed) {
       // Cheap to send, so never worth an error-level line or a stack.
-      logger.warn({ method: req.method }, "Refused a malformed request target");
-      return sendJson(res, 400, { error: { message: "Malformed request target" } });
+      logger.warn({ method: req.method }, `Refused a malformed ${malformed}`);
+      return sendJson(res, 400, { error: { message: `Malformed ${malformed}` } });
     }
     // Better Auth records the client IP from CLIENT_IP_HEADER: whatever the client sent in it is
     // replaced by the address we worked out ourselves.
@@ -95,7 +100,7 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
       if (target.pathname.startsWith(`${AUTH_PREFIX}/`)) return handleAuth(req, res, target);
       return sendJson(res, 404, { error: { message: `No API route ${target.pathname}` } });
     }
-    return serveStatic(req, res);
+    return serveStatic(req, res, target.pathname);
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -114,6 +119,28 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
       }
     });
   };
+}
+
+/**
+ * The methods anything here answers (tRPC and Better Auth use GET and POST, CORS preflights
+ * OPTIONS). Others, TRACE above all (which fetch's Request refuses to carry), are 405 at once.
+ */
+const ALLOWED_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "OPTIONS"]);
+
+/** `host[:port]`: a registered name, IPv4 or bracketed IPv6 literal (RFC 9110 7.2). */
+const HOST_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{1,5})?$/;
+
+/**
+ * RFC 9112 3.2: exactly one Host line with a valid value (Node itself refuses an HTTP/1.1
+ * request without one). We never route by it, but a request that lies about it is refused.
+ */
+function hasValidHost(req: IncomingMessage): boolean {
+  let lines = 0;
+  for (let index = 0; index < req.rawHeaders.length; index += 2) {
+    if (req.rawHeaders[index]?.toLowerCase() === "host") lines += 1;
+  }
+  if (lines === 0) return req.httpVersionMajor === 1 && req.httpVersionMinor === 0;
+  return lines === 1 && HOST_PATTERN.test(req.headers.host ?? "");
 }
 
 export function createHttpServer(deps: AppDependencies, options: HttpServerOptions) {

@@ -35,14 +35,19 @@ export function createStaticHandler(rootDir: string) {
   const root = path.resolve(rootDir);
   const indexFile = path.join(root, "index.html");
 
-  return async function serveStatic(req: IncomingMessage, res: ServerResponse) {
+  /** `rawPathname`: the request target's path as sent, already checked by the server. */
+  return async function serveStatic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawPathname: string,
+  ) {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.statusCode = 405;
       res.setHeader("allow", "GET, HEAD");
       res.end();
       return;
     }
-    const pathname = safeDecode(new URL(req.url ?? "/", "http://x").pathname);
+    const pathname = safeDecode(rawPathname);
     if (pathname === null) {
       res.statusCode = 400;
       res.end();

@@ -86,7 +86,10 @@ export function replaceCookieValue(header: string, name: string, value: string):
     .join(";");
 }
 
-/** The named cookie's raw value; scans in place rather than splitting (it runs on every request). */
+/**
+ * The named cookie's value (unquoted), the first when it appears twice, as Better Auth reads it;
+ * scans in place rather than splitting (it runs on every request).
+ */
 function cookieValue(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   let start = 0;
@@ -95,7 +98,12 @@ function cookieValue(header: string | null, name: string): string | undefined {
     const end = semicolon === -1 ? header.length : semicolon;
     const eq = header.indexOf("=", start);
     if (eq > start && eq < end && header.slice(start, eq).trim() === name) {
-      return header.slice(eq + 1, end).trim();
+      const value = header.slice(eq + 1, end).trim();
+      // RFC 6265 allows a quoted cookie-value; Better Auth's parser unquotes it, and so must we,
+      // or the two would disagree about which session a request carries.
+      return value.length >= 2 && value.startsWith('"') && value.endsWith('"')
+        ? value.slice(1, -1)
+        : value;
     }
     start = end + 1;
   }

@@ -3,7 +3,7 @@
  * in a browser that holds someone else's cookie, Authorization headers of other schemes next to a
  * cookie, duplicated and quoted session cookies, cookies of an old or unknown secret, HEAD and
  * OPTIONS on the auth endpoints, GET on the POST ones, tRPC batches over the limit and procedure
- * path tricks. Tests under "open problems" fail until the problem they name is fixed.
+ * path tricks. Tests under "problems found" pinned what an outside review found, now fixed.
  */
 import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
@@ -313,7 +313,7 @@ describe.each(databaseKinds)("attacks on the session gate on %s", (kind) => {
     });
   });
 
-  describe("open problems", () => {
+  describe("problems found", () => {
     // A browser signed in as Alice where Bob signs in (a shared computer): Alice's session is
     // ended as `replaced`, rightly, but recorded with Bob as its actor, so Alice's activity
     // shows "Replaced by a new sign-in in the same browser (by an administrator)".
