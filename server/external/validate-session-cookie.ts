@@ -16,8 +16,13 @@ export type SessionQuery = (
 ) => Promise<Array<Record<string, unknown>>>;
 
 export interface SessionCookieValidatorOptions {
-  /** BETTER_AUTH_SECRET (the first entry of BETTER_AUTH_SECRETS when that is used instead). */
+  /** BETTER_AUTH_SECRET. */
   secret: string;
+  /**
+   * BETTER_AUTH_PREVIOUS_SECRETS, split at commas: the app still accepts cookies these signed
+   * (and re-signs them with `secret` on the user's next request to it), so this validator does too.
+   */
+  previousSecrets?: readonly string[];
   /**
    * Sessions created longer ago than this are refused even when `expires_at` is later: Better
    * Auth slides `expires_at` forever on activity, so the absolute cap (ASVS 7.3.2) is ours.
@@ -71,19 +76,29 @@ const SESSION_QUERY =
 export function createSessionCookieValidator(
   options: SessionCookieValidatorOptions,
 ): SessionCookieValidator {
-  const { secret, absoluteLifetimeSec, query, now = () => new Date() } = options;
+  const {
+    secret,
+    previousSecrets = [],
+    absoluteLifetimeSec,
+    query,
+    now = () => new Date(),
+  } = options;
   if (typeof secret !== "string" || secret === "") {
     throw new TypeError("secret must be BETTER_AUTH_SECRET (a non-empty string)");
+  }
+  if (previousSecrets.some((previous) => typeof previous !== "string" || previous === "")) {
+    throw new TypeError("previousSecrets must be non-empty strings");
   }
   if (!Number.isFinite(absoluteLifetimeSec) || absoluteLifetimeSec <= 0) {
     throw new TypeError(
       `absoluteLifetimeSec must be a positive number of seconds, got ${absoluteLifetimeSec}`,
     );
   }
+  const secrets = [secret, ...previousSecrets];
 
   return {
     async validate(cookieValue) {
-      const token = verifiedToken(cookieValue, secret);
+      const token = verifiedToken(cookieValue, secrets);
       if (token === null) return null;
       const at = now();
       const createdAfter = new Date(at.getTime() - absoluteLifetimeSec * 1000);
@@ -100,8 +115,11 @@ export function createSessionCookieValidator(
   };
 }
 
-/** The token inside a correctly signed cookie value, or null. */
-function verifiedToken(cookieValue: string | undefined | null, secret: string): string | null {
+/** The token inside a cookie value signed with one of `secrets`, or null. */
+function verifiedToken(
+  cookieValue: string | undefined | null,
+  secrets: readonly string[],
+): string | null {
   if (typeof cookieValue !== "string" || cookieValue.length > MAX_COOKIE_VALUE_LENGTH) return null;
   let value: string;
   try {
@@ -115,13 +133,18 @@ function verifiedToken(cookieValue: string | undefined | null, secret: string): 
   const token = value.slice(0, dot);
   const signature = value.slice(dot + 1);
   if (signature.length !== SIGNATURE_LENGTH) return null;
-  const expected = Buffer.from(createHmac("sha256", secret).update(token).digest("base64"));
   const given = Buffer.from(signature);
   // timingSafeEqual throws on different lengths; a 44-char string with non-ASCII characters is
   // longer than 44 bytes. Comparing the canonical base64 text (not decoded bytes) also refuses
   // the other spellings of the same signature that lenient base64 decoders accept.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  return token;
+  if (given.length !== SIGNATURE_LENGTH) return null;
+  let matched = false;
+  // Every secret is tried, so the time taken does not tell which one matched.
+  for (const secret of secrets) {
+    const expected = Buffer.from(createHmac("sha256", secret).update(token).digest("base64"));
+    if (timingSafeEqual(given, expected)) matched = true;
+  }
+  return matched ? token : null;
 }
 
 /**

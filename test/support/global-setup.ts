@@ -1,8 +1,10 @@
 import {
   chromiumPath,
+  findPythonForFastApi,
   hasChromium,
   requireBrowser,
   requirePostgres,
+  requirePython,
   testDatabaseUrl,
 } from "./environment";
 
@@ -18,6 +20,12 @@ export default function setup() {
   if (!hasChromium) {
     const line = `No Chromium at ${chromiumPath}: the browser (e2e) tests are SKIPPED.`;
     if (requireBrowser) problems.push(line);
+    else console.warn(`\n!!! SKIPPED: ${line}\n`);
+  }
+  if (!findPythonForFastApi()) {
+    const line =
+      "No Python with fastapi, uvicorn and asyncpg (set PYTHON, or apt-get install python3-fastapi python3-uvicorn python3-asyncpg): the cookie validator services suite (FastAPI and Node examples) is SKIPPED.";
+    if (requirePython) problems.push(line);
     else console.warn(`\n!!! SKIPPED: ${line}\n`);
   }
   if (problems.length > 0) {

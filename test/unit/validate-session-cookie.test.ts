@@ -129,6 +129,28 @@ describe("createSessionCookieValidator", () => {
     expect(calls).toEqual([]);
   });
 
+  it("accepts a cookie signed with a previous secret (a rotation signs no one out), and only those listed", async () => {
+    const PREVIOUS = "unit-test-previous-secret-0123456789abcdef";
+    const calls: unknown[][] = [];
+    const validator = createSessionCookieValidator({
+      secret: SECRET,
+      previousSecrets: [PREVIOUS],
+      absoluteLifetimeSec: ABSOLUTE_LIFETIME_SEC,
+      query: async (_text, params) => {
+        calls.push(params);
+        return [sessionRow()];
+      },
+      now: () => NOW,
+    });
+    expect(await validator.validate(encodeURIComponent(sign(TOKEN, PREVIOUS)))).not.toBeNull();
+    expect(await validator.validate(COOKIE)).not.toBeNull();
+    expect(calls.map((params) => params[0])).toEqual([STORED_TOKEN, STORED_TOKEN]);
+    expect(await validator.validate(encodeURIComponent(sign(TOKEN, `${PREVIOUS}-x`)))).toBeNull();
+    // Without the list, the previous secret's cookie is a forgery like any other.
+    const { validator: currentOnly } = setup();
+    expect(await currentOnly.validate(encodeURIComponent(sign(TOKEN, PREVIOUS)))).toBeNull();
+  });
+
   it("refuses a correctly signed cookie whose session the database does not return", async () => {
     const { validator, calls } = setup([]);
     expect(await validator.validate(COOKIE)).toBeNull();
@@ -167,6 +189,14 @@ describe("createSessionCookieValidator", () => {
     expect(() =>
       createSessionCookieValidator({ secret: "", absoluteLifetimeSec: 60, query }),
     ).toThrow("secret must be BETTER_AUTH_SECRET");
+    expect(() =>
+      createSessionCookieValidator({
+        secret: SECRET,
+        previousSecrets: [""],
+        absoluteLifetimeSec: 60,
+        query,
+      }),
+    ).toThrow("previousSecrets must be non-empty strings");
     for (const absoluteLifetimeSec of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() =>
         createSessionCookieValidator({ secret: SECRET, absoluteLifetimeSec, query }),
