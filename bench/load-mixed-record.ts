@@ -35,7 +35,11 @@ export class Recorder {
   readonly unexpected: Unexpected[] = [];
   unexpectedCount = 0;
 
-  constructor(private readonly startedAtMs: number) {}
+  private readonly startedAtMs: number;
+
+  constructor(startedAtMs: number) {
+    this.startedAtMs = startedAtMs;
+  }
 
   /** Counts one answer; `problem` is null when it was what the model expected. */
   record(kind: Kind, instance: string, user: number, reply: Reply, problem: string | null) {

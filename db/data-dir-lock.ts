@@ -45,12 +45,12 @@ export interface LockRecord extends DataDirOwner {
 
 /** The directory is open in another process (or already in this one): nothing was done. */
 export class DataDirInUseError extends Error {
-  constructor(
-    message: string,
-    /** The holder as its lock names it; absent when the lock could not be read. */
-    readonly owner?: LockRecord,
-  ) {
+  /** The holder as its lock names it; absent when the lock could not be read. */
+  readonly owner: LockRecord | undefined;
+
+  constructor(message: string, owner?: LockRecord) {
     super(message);
+    this.owner = owner;
     this.name = "DataDirInUseError";
   }
 }

@@ -43,6 +43,14 @@ export const ErrorReason = {
 
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
 
+/** `error.data.zodError`: what is wrong with a bad input, as zod's `z.flattenError` puts it. */
+export interface InputIssues {
+  /** Issues of the input as a whole. */
+  formErrors: string[];
+  /** Issues by top-level field, e.g. `fieldErrors.email`. */
+  fieldErrors: { [field: string]: string[] | undefined };
+}
+
 /**
  * What sign-up and an email change both say of an address another account uses (ADR 0018): the
  * same words on both doors, each limited.

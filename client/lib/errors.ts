@@ -37,9 +37,7 @@ export function errorMessage(error: unknown): string | null {
   if (reason === ErrorReason.INVALID_PASSWORD) return "That password is not correct.";
   // "Too many attempts. Try again in N seconds." or "… N minutes." (Retry-After has the seconds).
   if (reason === ErrorReason.RATE_LIMITED) return serverError.message;
-  const fieldErrors = serverError.data?.zodError?.fieldErrors as
-    | Record<string, string[] | undefined>
-    | undefined;
+  const fieldErrors = serverError.data?.zodError?.fieldErrors;
   const firstFieldError = fieldErrors && Object.values(fieldErrors).flat()[0];
   if (firstFieldError) return firstFieldError;
   if (serverError.data?.code === "INTERNAL_SERVER_ERROR" || !serverError.data) {

@@ -52,8 +52,10 @@ export class JwtKeyStore {
   private loadedAtMs: number | null = null;
   private loading: Promise<void> | null = null;
   private readonly reloadIntervalMs: number;
+  private readonly options: JwtKeyStoreOptions;
 
-  constructor(private readonly options: JwtKeyStoreOptions) {
+  constructor(options: JwtKeyStoreOptions) {
+    this.options = options;
     this.reloadIntervalMs = options.reloadIntervalMs ?? KEY_RELOAD_INTERVAL_MS;
   }
 

@@ -18,11 +18,13 @@ export class SessionCache {
   private readonly keysByUser = new Map<string, Set<string>>();
   private trusted = false;
   private currentGeneration = 0;
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries: number,
-  ) {}
+  constructor(ttlMs: number, maxEntries: number) {
+    this.ttlMs = ttlMs;
+    this.maxEntries = maxEntries;
+  }
 
   /** Bumped by every invalidation: take it before a database read, hand it to `set`. */
   get generation(): number {

@@ -6,7 +6,7 @@ import { and, eq, gt } from "drizzle-orm";
 import { ZodError, z } from "zod";
 import { isDatabaseUnavailable } from "../../db/errors";
 import { session, user } from "../../db/schema";
-import { ErrorReason } from "../../shared/errors";
+import { ErrorReason, type InputIssues } from "../../shared/errors";
 import type { Context } from "./context";
 import {
   ReasonedError,
@@ -28,7 +28,7 @@ const t = initTRPC.context<Context>().create({
         reason: error instanceof ReasonedError ? error.reason : null,
         zodError:
           error.code === "BAD_REQUEST" && error.cause instanceof ZodError
-            ? z.flattenError(error.cause)
+            ? (z.flattenError(error.cause) as InputIssues)
             : null,
       },
     };

@@ -38,13 +38,16 @@ export class Device {
   readonly jar = new CookieJar();
   /** Sent as `Authorization: Bearer <bearer>` when set: an API client holding a JWT. */
   bearer: string | null = null;
+  /** Change these to move the device to another browser or network. */
+  userAgent: string;
+  ip: string;
+  private readonly deps: AppDependencies;
 
-  constructor(
-    private readonly deps: AppDependencies,
-    /** Change these to move the device to another browser or network. */
-    public userAgent = FIREFOX_LINUX,
-    public ip = "203.0.113.7",
-  ) {}
+  constructor(deps: AppDependencies, userAgent = FIREFOX_LINUX, ip = "203.0.113.7") {
+    this.deps = deps;
+    this.userAgent = userAgent;
+    this.ip = ip;
+  }
 
   headers(): Headers {
     const headers = new Headers({

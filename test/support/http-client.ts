@@ -11,11 +11,19 @@ export class HttpClient {
    */
   defaultHeaders: Record<string, string> = {};
 
+  readonly baseUrl: string;
+  readonly origin: string | null;
+  readonly userAgent: string;
+
   constructor(
-    readonly baseUrl: string,
-    readonly origin: string | null = baseUrl,
-    readonly userAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
-  ) {}
+    baseUrl: string,
+    origin: string | null = baseUrl,
+    userAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+  ) {
+    this.baseUrl = baseUrl;
+    this.origin = origin;
+    this.userAgent = userAgent;
+  }
 
   async request(
     path: string,
