@@ -1,7 +1,8 @@
 /**
  * The activity log and the concurrent session limit in a real browser: what the user reads about
  * their sessions, and why a device was signed out (or refused) when the account is signed in on
- * too many.
+ * too many. The activity page and the flagged session are also checked with axe
+ * (test/support/axe.ts).
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,6 +88,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("activity and limits on %s", (
       await openFromNav(page, "Activity");
       await rows.nth(PAGE_SIZE - 1).waitFor();
       expect(await rows.count()).toBe(PAGE_SIZE);
+      await app.expectAccessible(page, "activity: more to load");
       const [revokedPhone, lastPhoneSignIn] = await activityRows(page);
       // Which device was signed out, and from which one.
       expect(revokedPhone).toMatchObject({
@@ -157,6 +159,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("activity and limits on %s", (
       });
       await current.getByText("Used from another network or browser").waitFor();
       await screenshot(page, `${kind}-sessions-binding-flag`);
+      await app.expectAccessible(page, "sessions: used from another browser");
 
       await openFromNav(page, "Activity");
       await page.getByTestId("activity-event").nth(1).waitFor();
@@ -167,6 +170,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("activity and limits on %s", (
       );
       expect(signedUp?.type).toBe("signed_in");
       await screenshot(page, `${kind}-activity-binding-flag`);
+      await app.expectAccessible(page, "activity: used from another browser");
       expect(await trpcStatus(page, "session.list")).toBe(200);
       expect(pageErrors).toEqual([]);
     });

@@ -1,6 +1,7 @@
 /**
  * Two devices (two browser contexts, different user agents) on one account: one ends the other,
- * and the other is signed out on its very next request although the cookie cache is on.
+ * and the other is signed out on its very next request although the cookie cache is on. The
+ * sessions page and the sign-in notices are also checked with axe (test/support/axe.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
@@ -57,6 +58,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("devices on %s", (kind) => {
     await laptop.page.getByText("Signed out 1 device.").waitFor();
     expect(await laptop.page.getByTestId("session-row").count()).toBe(1);
     await screenshot(laptop.page, `${kind}-sessions-after-revoke`);
+    await app.expectAccessible(laptop.page, "sessions: a device signed out");
 
     // The phone's cookies (token + signed cache) are refused on the very next request...
     expect(await trpcStatus(phone.page, "session.list")).toBe(401);
@@ -65,6 +67,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("devices on %s", (kind) => {
     await phone.page.getByText("Your session ended. Sign in again to continue.").waitFor();
     expectPath(phone.page, "/sign-in?next=%2Fsessions&notice=session-ended");
     await screenshot(phone.page, `${kind}-revoked-device-sign-in`);
+    await app.expectAccessible(phone.page, "sign-in: session ended");
     await signInInBrowser(phone.page, credentials, { navigate: false });
     await phone.page.getByRole("heading", { name: "Sessions" }).waitFor();
     expectPath(phone.page, "/sessions");
@@ -85,6 +88,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("devices on %s", (kind) => {
 
     await openFromNav(laptop.page, "Sessions");
     await laptop.page.getByTestId("session-row").nth(2).waitFor();
+    await app.expectAccessible(laptop.page, "sessions: three devices");
     await laptop.page.getByRole("button", { name: "Sign out all other devices" }).click();
     await laptop.page.getByText("Signed out 2 devices.").waitFor();
     expect(await app.sessionsOf(credentials.email)).toHaveLength(1);

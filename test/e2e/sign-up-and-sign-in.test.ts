@@ -1,4 +1,7 @@
-/** Signing up, in and out in a real browser, with the errors a user can run into. */
+/**
+ * Signing up, in and out in a real browser, with the errors a user can run into. Each page and
+ * message a user meets here is also checked with axe (test/support/axe.ts).
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
 import { newCredentials } from "../support/device";
@@ -24,6 +27,8 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
     const credentials = newCredentials("ada");
 
     await page.goto("/sign-up");
+    await page.getByRole("heading", { name: "Create your account" }).waitFor();
+    await app.expectAccessible(page, "sign-up");
     await page.getByLabel("Name").fill(credentials.name);
     await page.getByLabel("Email").fill(credentials.email);
     await page.getByLabel("Password").fill("short");
@@ -31,6 +36,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
     await expect.poll(() => page.getByText("Use at least 8 characters.").isVisible()).toBe(true);
     expect(await page.getByLabel("Password").getAttribute("aria-invalid")).toBe("true");
     await screenshot(page, `${kind}-sign-up-weak-password`);
+    await app.expectAccessible(page, "sign-up: password too short");
     await expect(app.sessionsOf(credentials.email)).rejects.toThrow(/No user/);
 
     await page.getByLabel("Password").fill(credentials.password);
@@ -39,6 +45,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
     expect(await page.getByTestId("user-email").textContent()).toBe(credentials.email);
     expectPath(page, "/");
     await screenshot(page, `${kind}-home`);
+    await app.expectAccessible(page, "home");
     expect(await app.sessionsOf(credentials.email)).toHaveLength(1);
     expect(pageErrors).toEqual([]);
   });
@@ -56,6 +63,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
     await page.getByRole("button", { name: "Create account" }).click();
     await page.getByText("An account with this email already exists").waitFor();
     await screenshot(page, `${kind}-sign-up-email-taken`);
+    await app.expectAccessible(page, "sign-up: email taken");
     expectPath(page, "/sign-up");
     expect(await app.sessionsOf(credentials.email)).toHaveLength(1);
     expect(pageErrors).toEqual([]);
@@ -70,6 +78,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
     await signInInBrowser(page, { email: credentials.email, password: "not the password" });
     await page.getByRole("alert").filter({ hasText: "Wrong email or password." }).waitFor();
     await screenshot(page, `${kind}-sign-in-wrong-password`);
+    await app.expectAccessible(page, "sign-in: wrong password");
     expect(await app.sessionsOf(credentials.email)).toHaveLength(1);
 
     await page.getByLabel("Password").fill(credentials.password);
@@ -79,10 +88,12 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
 
     await openFromNav(page, "Account");
     await page.getByRole("heading", { name: "Account", level: 1 }).waitFor();
+    await app.expectAccessible(page, "account");
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.getByText("You are signed out.").waitFor();
     expectPath(page, "/sign-in?notice=signed-out");
     await screenshot(page, `${kind}-signed-out`);
+    await app.expectAccessible(page, "sign-in: signed out");
     expect(await app.sessionsOf(credentials.email)).toHaveLength(1);
 
     // Signed out means signed out: the protected pages send it back to sign-in.
@@ -100,9 +111,20 @@ describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (
     await page.goto("/account");
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expectPath(page, "/sign-in?next=%2Faccount");
+    await app.expectAccessible(page, "sign-in");
     await signInInBrowser(page, credentials, { navigate: false });
     await page.getByRole("heading", { name: "Account", level: 1 }).waitFor();
     expectPath(page, "/account");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("answers an unknown address with a page that leads home", async () => {
+    const { page, pageErrors } = await app.device();
+    await page.goto("/no-such-page");
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    await app.expectAccessible(page, "page not found");
+    await page.getByRole("link", { name: "Go home" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(pageErrors).toEqual([]);
   });
 

@@ -7,9 +7,10 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { expect } from "vitest";
 import { session, sessionEvent, user } from "../../db/schema";
 import { startTestServer, type TestServer } from "./app";
+import { expectAccessible } from "./axe";
 import { buildSpa, launchBrowser, openDevice } from "./browser";
 import type { Credentials } from "./device";
-import type { DatabaseKind } from "./environment";
+import { type DatabaseKind, databaseKinds } from "./environment";
 
 export interface SpaHarness {
   server: TestServer;
@@ -31,6 +32,12 @@ export interface SpaHarness {
     context: BrowserContext,
     credentials: Pick<Credentials, "email" | "password">,
   ): Promise<{ status: number; body: unknown }>;
+  /**
+   * Runs axe on the page as it is, in the light and dark schemes at a desktop and a phone width,
+   * checks that it does not scroll sideways, and fails on any violation (test/support/axe.ts). The SPA does not depend on the database, so
+   * the check runs on the first database kind only.
+   */
+  expectAccessible(page: Page, state: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +84,9 @@ export async function startSpa(kind: DatabaseKind, env: Record<string, string> =
         headers: { origin: server.baseUrl },
       });
       return { status: response.status(), body: await response.json() };
+    },
+    async expectAccessible(page, state) {
+      if (kind === databaseKinds[0]) await expectAccessible(page, state);
     },
     async close() {
       await browser.close();
