@@ -10,7 +10,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import * as schema from "../db/schema";
 import { ErrorReason } from "../shared/errors";
-import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/schemas";
+import { nameSchema, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/schemas";
 import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
 import { logger, serializeError } from "./logger";
@@ -69,17 +69,21 @@ export function closedEndpointPaths(api: Record<string, unknown>): string[] {
     .filter((path): path is string => typeof path === "string" && !ROUTED_AUTH_PATHS.has(path));
 }
 
-async function refuseUnfitName(name: unknown) {
-  if (name === undefined) return;
-  const text = String(name);
-  const wellFormed = (text as unknown as { isWellFormed(): boolean }).isWellFormed();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (text.length > NAME_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(text) || !wellFormed) {
+/**
+ * Holds a name Better Auth is about to store to the shared rule (`nameSchema`, the one
+ * `account.changeName` uses), and stores it trimmed as that procedure does. Better Auth bounds the
+ * password but not the name; NUL would make the insert fail and Better Auth log an error.
+ */
+function fitName<T extends { name?: unknown }>(changes: T): { data: T } | undefined {
+  if (changes.name === undefined) return undefined;
+  const parsed = nameSchema.safeParse(changes.name);
+  if (!parsed.success) {
     throw new APIError("BAD_REQUEST", {
       code: "INVALID_NAME",
-      message: `Use a name of at most ${NAME_MAX_LENGTH} characters, without control characters`,
+      message: parsed.error.issues[0]?.message ?? "Choose another name",
     });
   }
+  return { data: { ...changes, name: parsed.data } };
 }
 
 /**
@@ -215,10 +219,8 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
     },
     databaseHooks: {
       user: {
-        // Better Auth bounds the password but not the name: bound it, and refuse characters
-        // no name contains (NUL would make the insert fail and Better Auth log an error).
-        create: { before: async (newUser) => refuseUnfitName(newUser.name) },
-        update: { before: async (changes) => refuseUnfitName(changes.name) },
+        create: { before: async (newUser) => fitName(newUser) },
+        update: { before: async (changes) => fitName(changes) },
       },
       session: {
         create: {
