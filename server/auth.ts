@@ -51,7 +51,8 @@ const SIGN_IN_PATHS = new Set(["/sign-in/email", "/sign-up/email"]);
 /**
  * The Better Auth endpoints our HTTP layer hands to Better Auth's router (server/http/auth-door.ts).
  * GET /api/auth/get-session and /api/auth/token are answered by our own handlers after the
- * session gate, which call Better Auth's server API directly; every other endpoint is closed.
+ * session gate, which call Better Auth's server API directly; every other endpoint is closed, and
+ * CLOSED_AUTH_ENDPOINTS (server/http/auth-door.ts) names what replaces each.
  */
 export const ROUTED_AUTH_PATHS: ReadonlySet<string> = new Set([
   "/sign-up/email",
