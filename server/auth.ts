@@ -12,7 +12,7 @@ import * as schema from "../db/schema";
 import { ErrorReason } from "../shared/errors";
 import {
   emailSchema,
-  NAME_MAX_LENGTH,
+  nameSchema,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from "../shared/schemas";
@@ -56,7 +56,8 @@ const SIGN_IN_PATHS = new Set(["/sign-in/email", "/sign-up/email"]);
 /**
  * The Better Auth endpoints our HTTP layer hands to Better Auth's router (server/http/auth-door.ts).
  * GET /api/auth/get-session and /api/auth/token are answered by our own handlers after the
- * session gate, which call Better Auth's server API directly; every other endpoint is closed.
+ * session gate, which call Better Auth's server API directly; every other endpoint is closed, and
+ * CLOSED_AUTH_ENDPOINTS (server/http/auth-door.ts) names what replaces each.
  */
 export const ROUTED_AUTH_PATHS: ReadonlySet<string> = new Set([
   "/sign-up/email",
@@ -74,17 +75,21 @@ export function closedEndpointPaths(api: Record<string, unknown>): string[] {
     .filter((path): path is string => typeof path === "string" && !ROUTED_AUTH_PATHS.has(path));
 }
 
-async function refuseUnfitName(name: unknown) {
-  if (name === undefined) return;
-  const text = String(name);
-  const wellFormed = (text as unknown as { isWellFormed(): boolean }).isWellFormed();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (text.length > NAME_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(text) || !wellFormed) {
+/**
+ * Holds a name Better Auth is about to store to the shared rule (`nameSchema`, the one
+ * `account.changeName` uses), and stores it trimmed as that procedure does. Better Auth bounds the
+ * password but not the name; NUL would make the insert fail and Better Auth log an error.
+ */
+function fitName<T extends { name?: unknown }>(changes: T): { data: T } | undefined {
+  if (changes.name === undefined) return undefined;
+  const parsed = nameSchema.safeParse(changes.name);
+  if (!parsed.success) {
     throw new APIError("BAD_REQUEST", {
       code: "INVALID_NAME",
-      message: `Use a name of at most ${NAME_MAX_LENGTH} characters, without control characters`,
+      message: parsed.error.issues[0]?.message ?? "Choose another name",
     });
   }
+  return { data: { ...changes, name: parsed.data } };
 }
 
 /**
@@ -228,10 +233,8 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
     },
     databaseHooks: {
       user: {
-        // Better Auth bounds the password but not the name: bound it, and refuse characters
-        // no name contains (NUL would make the insert fail and Better Auth log an error).
-        create: { before: async (newUser) => refuseUnfitName(newUser.name) },
-        update: { before: async (changes) => refuseUnfitName(changes.name) },
+        create: { before: async (newUser) => fitName(newUser) },
+        update: { before: async (changes) => fitName(changes) },
       },
       session: {
         create: {

@@ -23,6 +23,28 @@ export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "Not a
 
 export const NAME_MAX_LENGTH = 100;
 
+/** C0 controls and DEL: no name contains them, and PostgreSQL cannot store NUL in text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A display name: trimmed, 1 to NAME_MAX_LENGTH UTF-16 code units, no control characters, and
+ * well-formed Unicode (no lone surrogate, which PostgreSQL cannot store either). Sign-up (Better
+ * Auth's user hooks, server/auth.ts) and `account.changeName` hold names to this one rule.
+ */
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter your name")
+  .max(NAME_MAX_LENGTH, `Use at most ${NAME_MAX_LENGTH} characters`)
+  .refine(
+    (name) =>
+      !CONTROL_CHARACTERS.test(name) &&
+      // String.prototype.isWellFormed (Node 20, every current browser) is newer than our `lib`.
+      (name as unknown as { isWellFormed(): boolean }).isWellFormed(),
+    "Use letters, digits, spaces and punctuation only: no tabs, line breaks or other control characters",
+  );
+
 export const revokeSessionInput = z.object({ id: sessionIdSchema });
 export const reauthenticateInput = z.object({ password: presentedPasswordSchema });
 export const changePasswordInput = z.object({
@@ -32,6 +54,7 @@ export const changePasswordInput = z.object({
   revokeOtherSessions: z.boolean().default(true),
 });
 export const changeEmailInput = z.object({ newEmail: emailSchema });
+export const changeNameInput = z.object({ name: nameSchema });
 
 export const activityInput = z
   .object({

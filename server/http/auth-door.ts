@@ -10,12 +10,16 @@
  *   from `Host`, `X-Forwarded-Host`, `X-Forwarded-Proto` or an absolute-form request target
  *   (Better Auth's node handler routes on a URL built from those, which let a request reach any
  *   endpoint past an allowlist checked on the request line).
- * - Everything else is 404, and closed inside Better Auth as well (`disabledPaths`).
+ * - Everything else is 404, and closed inside Better Auth as well (`disabledPaths`). A closed
+ *   Better Auth endpoint answers in Better Auth's error shape with code ENDPOINT_CLOSED and a
+ *   message naming what replaces it (CLOSED_AUTH_ENDPOINTS), so `better-auth/client` shows it as
+ *   `error.message`; any other path is NOT_FOUND.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isAPIError } from "better-auth/api";
 import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
-import { ROUTED_AUTH_PATHS } from "../auth";
+import { closedEndpointPaths, ROUTED_AUTH_PATHS } from "../auth";
+import { appRouter } from "../routers";
 import { forwardSetCookies } from "../sessions/cookies";
 import { tooManyAttemptsMessage } from "../sessions/rate-limit";
 import type { AppDependencies } from "../trpc/context";
@@ -32,9 +36,124 @@ export const EXPOSED_AUTH_PATHS: ReadonlySet<string> = new Set([
   `${AUTH_PREFIX}/token`,
 ]);
 
+/** What a closed Better Auth endpoint answers, with 404: Better Auth's `{ code, message }` shape. */
+export const ENDPOINT_CLOSED = "ENDPOINT_CLOSED";
+
+/**
+ * What replaces a closed Better Auth endpoint: a tRPC procedure of ours (`use`, with a `note` on
+ * how it differs), or nothing (`unavailable`, and why).
+ */
+export type ClosedEndpoint = { use: string; note?: string } | { unavailable: string };
+
+const NO_SOCIAL = "this server signs in with email and password only (no social providers)";
+const NO_MAIL = "this server sends no mail (ADR 0007)";
+
+/**
+ * Every Better Auth endpoint of the instance that is not exposed, keyed by Better Auth's path
+ * (`:param` segments as Better Auth writes them), with what a client uses instead. Its answer is
+ * 404 ENDPOINT_CLOSED with a message built from this entry. test/http/better-auth-client.test.ts
+ * fails when an endpoint of the instance is neither exposed nor listed here (a Better Auth upgrade
+ * adding one): name its replacement, or say why there is none. Until then such an endpoint is
+ * closed all the same and answers a generic ENDPOINT_CLOSED message.
+ */
+export const CLOSED_AUTH_ENDPOINTS: Readonly<Record<string, ClosedEndpoint>> = {
+  "/list-sessions": { use: "session.list", note: "it never returns a session token" },
+  "/revoke-session": {
+    use: "session.revoke",
+    note: "it takes a session id from session.list, not a token",
+  },
+  "/revoke-other-sessions": { use: "session.revokeOthers" },
+  "/revoke-sessions": { use: "session.revokeAll" },
+  "/update-session": { unavailable: "a session has no fields a client may set" },
+  "/change-password": { use: "account.changePassword" },
+  "/change-email": { use: "account.changeEmail" },
+  "/update-user": {
+    use: "account.changeName",
+    note: "it sets the display name, the one field of the user it may change (the email has account.changeEmail)",
+  },
+  "/delete-user": { use: "account.delete" },
+  "/delete-user/callback": {
+    use: "account.delete",
+    note: "deleting an account is confirmed by a recent password, not by mail",
+  },
+  "/verify-password": {
+    use: "session.reauthenticate",
+    note: "it confirms the password and replaces the session with a fresh one",
+  },
+  "/sign-in/social": { unavailable: NO_SOCIAL },
+  "/callback/:id": { unavailable: NO_SOCIAL },
+  "/link-social": { unavailable: NO_SOCIAL },
+  "/unlink-account": { unavailable: NO_SOCIAL },
+  "/list-accounts": { unavailable: `${NO_SOCIAL}, so an account has no linked accounts to list` },
+  "/account-info": { unavailable: NO_SOCIAL },
+  "/refresh-token": { unavailable: `${NO_SOCIAL}, so there are no provider tokens` },
+  "/get-access-token": { unavailable: `${NO_SOCIAL}, so there are no provider tokens` },
+  "/request-password-reset": { unavailable: `password reset is not offered, as ${NO_MAIL}` },
+  "/reset-password": { unavailable: `password reset is not offered, as ${NO_MAIL}` },
+  "/reset-password/:token": { unavailable: `password reset is not offered, as ${NO_MAIL}` },
+  "/send-verification-email": { unavailable: `email verification is not offered, as ${NO_MAIL}` },
+  "/verify-email": { unavailable: `email verification is not offered, as ${NO_MAIL}` },
+};
+
+type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription" } };
+
+/** `use` as the message says it: the procedure and how it is called over HTTP. */
+function describeProcedure(name: string): string {
+  const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureDef>;
+  const procedure = procedures[name];
+  // A wrong name in CLOSED_AUTH_ENDPOINTS is a bug: stop at start-up rather than give bad advice.
+  if (!procedure) throw new Error(`CLOSED_AUTH_ENDPOINTS names no procedure '${name}'`);
+  const method = procedure._def.type === "query" ? "GET" : "POST";
+  return `${name} (${method} /api/trpc/${name})`;
+}
+
+/** The message of a closed endpoint's answer, `path` being its path under /api/auth. */
+export function closedEndpointMessage(path: string, closed: ClosedEndpoint | undefined): string {
+  const endpoint = `${AUTH_PREFIX}${path}`;
+  if (!closed) {
+    return `${endpoint} is closed on this server: see the README ("Better Auth's client") for what replaces it`;
+  }
+  if ("unavailable" in closed) {
+    return `${endpoint} is closed on this server and nothing replaces it: ${closed.unavailable}`;
+  }
+  const note = closed.note ? `; ${closed.note}` : "";
+  return `Use the tRPC procedure ${describeProcedure(closed.use)}${note}. ${endpoint} is closed on this server`;
+}
+
+/** Matches a request path against Better Auth's path patterns (`/callback/:id`), exactly. */
+function createPathMatcher<T>(entries: Iterable<[pattern: string, value: T]>) {
+  const exact = new Map<string, T>();
+  const patterns: { segments: string[]; value: T }[] = [];
+  for (const [pattern, value] of entries) {
+    if (pattern.includes("/:")) patterns.push({ segments: pattern.split("/"), value });
+    else exact.set(pattern, value);
+  }
+  return (path: string): T | undefined => {
+    const found = exact.get(path);
+    if (found !== undefined) return found;
+    const segments = path.split("/");
+    return patterns.find(
+      (p) =>
+        p.segments.length === segments.length &&
+        p.segments.every((s, i) => (s.startsWith(":") ? segments[i] !== "" : s === segments[i])),
+    )?.value;
+  };
+}
+
 /** The handler of /api/auth/* requests (the target already parsed and checked by the server). */
 export function createAuthDoor(deps: AppDependencies) {
   const baseUrl = new URL(deps.config.baseUrl);
+  // Every endpoint of this instance that is not exposed (a Better Auth upgrade's new ones too),
+  // with its message; /get-session and /token are Better Auth endpoints we answer ourselves.
+  const exposed = new Set([...EXPOSED_AUTH_PATHS].map((path) => path.slice(AUTH_PREFIX.length)));
+  const closedMessage = createPathMatcher(
+    closedEndpointPaths(deps.auth.api)
+      .filter((path) => !exposed.has(path))
+      .map((path): [string, string] => [
+        path,
+        closedEndpointMessage(path, CLOSED_AUTH_ENDPOINTS[path]),
+      ]),
+  );
 
   /** The session of the request's cookie, as the gate admits it, or null (cookies cleared). */
   async function admit(headers: Headers, resHeaders: Headers) {
@@ -91,7 +210,10 @@ export function createAuthDoor(deps: AppDependencies) {
     if (target.pathname === `${AUTH_PREFIX}/sign-out`) await admit(headers, resHeaders);
     else await deps.gate.prepareCookies(headers);
     const body = await readBody(req, MAX_BODY_BYTES);
-    if (body.refusal) return sendJson(res, body.refusal.status, { message: body.refusal.message });
+    if (body.refusal) {
+      const code = body.refusal.status === 413 ? "PAYLOAD_TOO_LARGE" : "LENGTH_REQUIRED";
+      return sendJson(res, body.refusal.status, { code, message: body.refusal.message });
+    }
     headers.set("host", baseUrl.host);
     const request = new Request(new URL(`${target.pathname}${target.search}`, baseUrl), {
       method: req.method ?? "GET",
@@ -113,10 +235,17 @@ export function createAuthDoor(deps: AppDependencies) {
     target: RequestTarget,
   ) {
     if (!EXPOSED_AUTH_PATHS.has(target.pathname)) {
-      return sendJson(res, 404, {
-        code: "NOT_FOUND",
-        message: `No endpoint ${target.pathname}: see the README for the API`,
-      });
+      const closed = closedMessage(target.pathname.slice(AUTH_PREFIX.length));
+      return sendJson(
+        res,
+        404,
+        closed
+          ? { code: ENDPOINT_CLOSED, message: closed }
+          : {
+              code: "NOT_FOUND",
+              message: `No endpoint ${target.pathname}: see the README for the API`,
+            },
+      );
     }
     const headers = withoutProxyHeaders(toHeaders(req));
     if (target.pathname === `${AUTH_PREFIX}/get-session`) {

@@ -107,8 +107,19 @@ function keepVaryOrigin(res: ServerResponse) {
   };
 }
 
-/** A refusal shaped like a tRPC error, so the typed client can read `data.code` and `data.reason`. */
-export function sendRefusal(res: ServerResponse, refusal: Refusal) {
+/**
+ * A refusal shaped like the door's other errors: for /api/auth/*, Better Auth's `{ code, message }`
+ * (what `better-auth/client` reads as `error.code` / `error.message`), `code` being the reason or
+ * UNSUPPORTED_MEDIA_TYPE; elsewhere a tRPC error, so the typed client can read `data.code` and
+ * `data.reason`.
+ */
+export function sendRefusal(res: ServerResponse, refusal: Refusal, shape: "trpc" | "better-auth") {
+  if (shape === "better-auth") {
+    return sendJson(res, refusal.status, {
+      code: refusal.reason ?? "UNSUPPORTED_MEDIA_TYPE",
+      message: refusal.message,
+    });
+  }
   const code = refusal.status === 403 ? "FORBIDDEN" : "UNSUPPORTED_MEDIA_TYPE";
   sendJson(res, refusal.status, {
     error: {

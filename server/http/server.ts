@@ -95,7 +95,10 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
       // One CSRF rule for tRPC and Better Auth alike (Better Auth's own check let a foreign
       // Origin sign a user out).
       const refusal = refuseUnsafeRequest(req, allowedOrigins);
-      if (refusal) return sendRefusal(res, refusal);
+      if (refusal) {
+        const shape = target.pathname.startsWith(`${AUTH_PREFIX}/`) ? "better-auth" : "trpc";
+        return sendRefusal(res, refusal, shape);
+      }
       if (target.pathname.startsWith("/api/trpc/")) return handleTrpc(req, res, target);
       if (target.pathname.startsWith(`${AUTH_PREFIX}/`)) return handleAuth(req, res, target);
       return sendJson(res, 404, { error: { message: `No API route ${target.pathname}` } });
@@ -109,14 +112,21 @@ export function createRequestHandler(deps: AppDependencies, options: HttpServerO
       if (res.headersSent) {
         reportError(error);
         res.destroy();
-      } else if (isDatabaseUnavailable(error)) {
-        sendJson(res, 503, {
-          error: { message: "The service is temporarily unavailable. Try again in a moment." },
-        });
-      } else {
-        reportError(error);
-        sendJson(res, 500, { error: { message: "Internal server error" } });
+        return;
       }
+      const unavailable = isDatabaseUnavailable(error);
+      if (!unavailable) reportError(error);
+      const code = unavailable ? "SERVICE_UNAVAILABLE" : "INTERNAL_SERVER_ERROR";
+      const message = unavailable
+        ? "The service is temporarily unavailable. Try again in a moment."
+        : "Internal server error";
+      // Better Auth's shape on its door (what better-auth/client reads), ours elsewhere.
+      const onAuthDoor = parseRequestTarget(req.url)?.pathname.startsWith(`${AUTH_PREFIX}/`);
+      sendJson(
+        res,
+        unavailable ? 503 : 500,
+        onAuthDoor ? { code, message } : { error: { message } },
+      );
     });
   };
 }

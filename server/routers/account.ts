@@ -1,11 +1,13 @@
 import { TRPCError } from "@trpc/server";
 import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
-import { changeEmailInput, changePasswordInput } from "../../shared/schemas";
+import { changeEmailInput, changeNameInput, changePasswordInput } from "../../shared/schemas";
 import { EndReason } from "../../shared/session-events";
 import { changeEmail } from "../account/change-email";
+import { changeName } from "../account/change-name";
 import {
   consumeAttemptOrRefuse,
   endCurrentSession,
+  refreshCookieCache,
   refuseWrongPassword,
   replaceSessionWithPassword,
   requestActor,
@@ -16,10 +18,29 @@ import { deleteUserAndSessions } from "../sessions/end";
 import { emailChangeKey } from "../sessions/rate-limit";
 import { afterSessionsChanged } from "../sessions/session-changes";
 import { ReasonedError } from "../trpc/errors";
-import { freshProcedure, router } from "../trpc/init";
+import { freshProcedure, protectedProcedure, router } from "../trpc/init";
 
-/** Sensitive account changes: each needs a recently authenticated session (ASVS 7.5.1). */
+/**
+ * The account: its credentials and its email are sensitive and need a recently authenticated
+ * session (ASVS 7.5.1); the display name does not (ADR 0024).
+ */
 export const accountRouter = router({
+  /**
+   * Sets the display name (trimmed, at most NAME_MAX_LENGTH characters, no control characters:
+   * `nameSchema`, the rule sign-up applies). Any live session may, cookie or JWT: a name is
+   * not a credential and proves nothing. Every cache of the user's sessions drops them, so
+   * `session.current` shows the new name on every device at once.
+   */
+  changeName: protectedProcedure.input(changeNameInput).mutation(async ({ ctx, input }) => {
+    const name = await changeName(ctx.db, ctx.user.id, input.name);
+    if (name === null) {
+      throw new TRPCError({ code: "NOT_FOUND", message: `No user '${ctx.user.id}'` });
+    }
+    await afterSessionsChanged({ userIds: [ctx.user.id] });
+    await refreshCookieCache(ctx);
+    return { name };
+  }),
+
   /**
    * Changes the password. By default every other session ends (ASVS 7.4.3), recorded as
    * `password_change`, and this device gets a new session (new token). Better Auth only
@@ -66,13 +87,7 @@ export const accountRouter = router({
       );
     }
     await afterSessionsChanged({ userIds: [ctx.user.id] });
-    // Rewrite this device's cookie cache from the database so it shows the new address now.
-    const refreshed = await ctx.auth.api.getSession({
-      headers: ctx.headers,
-      query: { disableCookieCache: true },
-      returnHeaders: true,
-    });
-    forwardSetCookies(refreshed.headers, ctx.resHeaders);
+    await refreshCookieCache(ctx);
     return { email: input.newEmail };
   }),
 

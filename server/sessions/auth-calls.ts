@@ -31,6 +31,23 @@ export async function endCurrentSession(ctx: Pick<Context, "auth" | "headers" | 
 }
 
 /**
+ * Rewrites this device's Better Auth cookie cache (`session_data`) from the database, so it holds
+ * the user as they are now (no door reads it, but it should not carry a stale copy). Cookie
+ * sessions only: a bearer request's cookie is not the session it acts for.
+ */
+export async function refreshCookieCache(
+  ctx: Pick<Context, "auth" | "authMethod" | "headers" | "resHeaders">,
+) {
+  if (ctx.authMethod !== "cookie") return;
+  const refreshed = await ctx.auth.api.getSession({
+    headers: ctx.headers,
+    query: { disableCookieCache: true },
+    returnHeaders: true,
+  });
+  forwardSetCookies(refreshed.headers, ctx.resHeaders);
+}
+
+/**
  * Signs the user in again with `password` and replaces the session the request came with by a
  * NEW one (new token, fresh from now); the old one ends as `reauthenticated` (ASVS 7.2.4), and
  * with `endOthersAs` every other session of the user ends too, recorded with that reason.

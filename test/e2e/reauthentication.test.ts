@@ -119,6 +119,38 @@ describe.skipIf(!hasChromium).each(databaseKinds)("re-authentication on %s", (ki
     expect(pageErrors).toEqual([]);
   });
 
+  it("changes the display name without a password, even when not fresh, and shows it at once", async () => {
+    const credentials = newCredentials("rename");
+    const { page, pageErrors } = await app.device();
+    await signUpInBrowser(page, credentials);
+    await openFromNav(page, "Account");
+    // A display name is not a credential: no dialog, however old the session.
+    await app.ageSessions(credentials.email, ELEVEN_MINUTES_MS);
+
+    const nameField = page.getByLabel("Name", { exact: true });
+    expect(await nameField.inputValue()).toBe(credentials.name);
+    await nameField.fill("x".repeat(101));
+    await page.getByRole("button", { name: "Change name" }).click();
+    await page.getByText("Use at most 100 characters.").waitFor();
+    await screenshot(page, `${kind}-display-name-too-long`);
+
+    await nameField.fill("  Grace Hopper  ");
+    await page.getByRole("button", { name: "Change name" }).click();
+    await page.getByText("You are now shown as Grace Hopper.").waitFor();
+    expect(await page.getByTestId("reauth-dialog").count()).toBe(0);
+    // The header shows the new name once session.current has refetched.
+    await page.locator(".topbar-name", { hasText: "Grace Hopper" }).waitFor();
+    await screenshot(page, `${kind}-display-name-changed`);
+
+    await openFromNav(page, "Home");
+    await page.getByRole("heading", { name: "Welcome, Grace Hopper" }).waitFor();
+    // Another device of the same user sees it when it signs in.
+    const other = await app.device();
+    await signInInBrowser(other.page, credentials);
+    await other.page.getByRole("heading", { name: "Welcome, Grace Hopper" }).waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
   it("needs no password while fresh, and changes nothing when the dialog is cancelled", async () => {
     const credentials = newCredentials("fresh");
     const { page, pageErrors } = await app.device();

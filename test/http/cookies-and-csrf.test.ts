@@ -84,6 +84,7 @@ describe.each(databaseKinds)("HTTP sessions on %s", (kind) => {
         ? await client.request(path)
         : await client.postJson(path, { token: "x" });
       expect(response.status, path).toBe(404);
+      expect((await response.json()).code, path).toBe("ENDPOINT_CLOSED");
     }
   });
 

@@ -49,6 +49,7 @@ describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
     return { laptop, phone, attack, nothingChanged };
   }
 
+  /** tRPC's error shape on /api/trpc, Better Auth's (`{ code, message }`) on /api/auth. */
   async function expectRefusal(
     response: Response,
     status: 403 | 415,
@@ -58,9 +59,13 @@ describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
     expect(response.status).toBe(status);
     expect(response.headers.get("vary")).toMatch(/\bOrigin\b/);
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
-    const body = (await response.json()) as ErrorBody;
-    expect(body.error.message).toBe(message);
-    expect(body.error.data).toEqual({
+    const body = await response.json();
+    if (new URL(response.url).pathname.startsWith("/api/auth/")) {
+      expect(body).toEqual({ code: reason ?? "UNSUPPORTED_MEDIA_TYPE", message });
+      return;
+    }
+    expect((body as ErrorBody).error.message).toBe(message);
+    expect((body as ErrorBody).error.data).toEqual({
       code: status === 403 ? "FORBIDDEN" : "UNSUPPORTED_MEDIA_TYPE",
       httpStatus: status,
       reason,

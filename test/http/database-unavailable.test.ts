@@ -63,6 +63,13 @@ describe("with the database unreachable", () => {
     }
     const mutation = await client.mutate("session.revokeOthers");
     expect(mutation.status).toBe(503);
+    // Better Auth's door answers in Better Auth's shape (what better-auth/client reads).
+    const getSession = await client.request("/api/auth/get-session");
+    expect(getSession.status).toBe(503);
+    expect(await getSession.json()).toEqual({
+      code: "SERVICE_UNAVAILABLE",
+      message: "The service is temporarily unavailable. Try again in a moment.",
+    });
   });
 
   it("still answers what needs no database, and reports the outage on /healthz", async () => {

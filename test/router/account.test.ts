@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ZodError, z } from "zod";
 import { account, session, user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
+import { NAME_MAX_LENGTH } from "../../shared/schemas";
 import { createTestApp, type TestApp } from "../support/app";
 import { type Credentials, Device, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds } from "../support/environment";
@@ -158,6 +160,94 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
         .from(user)
         .where(eq(user.id, second.userId));
       expect(row?.email).toBe(second.credentials.email);
+    });
+  });
+
+  describe("changeName", () => {
+    async function storedUser(userId: string) {
+      const [row] = await app.database.db
+        .select({ name: user.name, updatedAt: user.updatedAt })
+        .from(user)
+        .where(eq(user.id, userId));
+      return row;
+    }
+
+    it("sets the trimmed name, and every device sees it at once", async () => {
+      const { laptop, phone, userId } = await userWithTwoDevices();
+      // Both devices have their session cached before the change.
+      await phone.call((c) => c.session.current());
+      const before = await storedUser(userId);
+      expect(
+        await laptop.call((c) => c.account.changeName({ name: "  Zoë O'Brien 山田 " })),
+      ).toEqual({ name: "Zoë O'Brien 山田" });
+      for (const device of [laptop, phone]) {
+        expect((await device.call((c) => c.session.current()))?.user.name).toBe("Zoë O'Brien 山田");
+      }
+      const after = await storedUser(userId);
+      expect(after?.name).toBe("Zoë O'Brien 山田");
+      expect(after?.updatedAt.getTime()).toBeGreaterThan(before?.updatedAt.getTime() ?? Infinity);
+    });
+
+    it(`accepts exactly ${NAME_MAX_LENGTH} characters`, async () => {
+      const { laptop, userId } = await userWithTwoDevices();
+      const name = "n".repeat(NAME_MAX_LENGTH);
+      expect(await laptop.call((c) => c.account.changeName({ name }))).toEqual({ name });
+      expect((await storedUser(userId))?.name).toBe(name);
+    });
+
+    it("refuses an empty, too long, control-character or malformed name with the zod issues, and changes nothing", async () => {
+      const { credentials, laptop, userId } = await userWithTwoDevices();
+      const before = await storedUser(userId);
+      const refused = {
+        "": "Enter your name",
+        "   ": "Enter your name",
+        ["x".repeat(NAME_MAX_LENGTH + 1)]: `Use at most ${NAME_MAX_LENGTH} characters`,
+        "tab\there": "control characters",
+        "line\nbreak": "control characters",
+        "nul\u0000": "control characters",
+        "del\u007f": "control characters",
+        "lone \ud800 surrogate": "control characters",
+      };
+      for (const [name, message] of Object.entries(refused)) {
+        const error = await expectTrpcError(
+          laptop.call((c) => c.account.changeName({ name })),
+          "BAD_REQUEST",
+        );
+        expect(error.cause, JSON.stringify(name)).toBeInstanceOf(ZodError);
+        const issues = z.flattenError(error.cause as ZodError<{ name: string }>).fieldErrors.name;
+        expect(issues?.[0], JSON.stringify(name)).toContain(message);
+      }
+      await expectTrpcError(
+        laptop.call((c) => c.account.changeName({ name: 42 } as unknown as { name: string })),
+        "BAD_REQUEST",
+      );
+      expect(await storedUser(userId)).toEqual(before);
+      expect((await laptop.call((c) => c.session.current()))?.user.name).toBe(credentials.name);
+    });
+
+    it("needs a live session but not a fresh one, and an API client's JWT may do it", async () => {
+      const { laptop, userId } = await userWithTwoDevices();
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      expect(await laptop.call((c) => c.account.changeName({ name: "Not fresh" }))).toEqual({
+        name: "Not fresh",
+      });
+      vi.useRealTimers();
+
+      const apiClient = new Device(app.deps);
+      apiClient.bearer = await laptop.apiToken();
+      expect(await apiClient.call((c) => c.account.changeName({ name: "From a script" }))).toEqual({
+        name: "From a script",
+      });
+      expect(apiClient.jar.names()).toEqual([]);
+      expect((await laptop.call((c) => c.session.current()))?.user.name).toBe("From a script");
+
+      await expectTrpcError(
+        new Device(app.deps).call((c) => c.account.changeName({ name: "Nobody" })),
+        "UNAUTHORIZED",
+        ErrorReason.SESSION_REQUIRED,
+      );
+      expect((await storedUser(userId))?.name).toBe("From a script");
     });
   });
 

@@ -28,6 +28,7 @@ import {
 import {
   ALLOWED_ERROR_CODES,
   configureSeed,
+  FREE_TEXT_PROCEDURES,
   hostileCallerInput,
   KNOWN_BUGS,
   type ProcedureInfo,
@@ -106,11 +107,17 @@ describe.each(databaseKinds)("hostile input through createCaller on %s", (kind) 
     // everywhere, delete the account): it is given hostile input on the stale session, which
     // sensitive procedures refuse, so any that does not is caught by the state check.
     const ignoresInput = procedure.type === "mutation" && !procedure.hasInput;
+    const freeText = FREE_TEXT_PROCEDURES[procedure.path];
 
     it(`answers ${RUNS_PER_PROCEDURE} hostile inputs with typed 4xx only, and changes nothing`, async () => {
       const device = ignoresInput ? stale : fresh;
       const db = app.database.db;
-      const before = [await stateOf(db, freshUserId), await stateOf(db, staleUserId)];
+      const changing = freeText?.changes ?? [];
+      const state = async () => [
+        await stateOf(db, freshUserId, changing),
+        await stateOf(db, staleUserId, changing),
+      ];
+      const before = await state();
       const prototypes = watchPrototypes();
       const outcomes = new Map<string, number>();
       await fc.assert(
@@ -122,16 +129,17 @@ describe.each(databaseKinds)("hostile input through createCaller on %s", (kind) 
               () => "ok",
               (error: unknown) => expectTypedRefusal(error, procedure, input),
             );
+          if (outcome === "ok" && freeText) await freeText.expectStored(db, freshUserId, input);
           outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
           prototypes.check();
         }),
         { numRuns: RUNS_PER_PROCEDURE },
       );
       console.info(`${kind} ${procedure.path}: ${JSON.stringify(Object.fromEntries(outcomes))}`);
-      expect([await stateOf(db, freshUserId), await stateOf(db, staleUserId)]).toEqual(before);
+      expect(await state()).toEqual(before);
       prototypes.check();
-      // Mutations that take input never succeed on garbage.
-      if (procedure.type === "mutation" && procedure.hasInput)
+      // Mutations that take input never succeed on garbage (free text: only on valid input).
+      if (procedure.type === "mutation" && procedure.hasInput && !freeText)
         expect(outcomes.get("ok")).toBe(undefined);
       // Both devices are still signed in.
       expect(await fresh.call((caller) => caller.session.current())).not.toBeNull();

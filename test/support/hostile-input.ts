@@ -9,6 +9,7 @@ import { expect } from "vitest";
 import type { Database } from "../../db/client";
 import { account, session, sessionEvent, user } from "../../db/schema";
 import { appRouter } from "../../server/routers";
+import { changeNameInput } from "../../shared/schemas";
 
 /**
  * One seed for every property of a run: `FC_SEED=<n>` reproduces a failure; the seed in use is
@@ -63,6 +64,7 @@ const KNOWN_KEYS = [
   "newPassword",
   "revokeOtherSessions",
   "newEmail",
+  "name",
   "email",
   "cursor",
   "limit",
@@ -199,6 +201,33 @@ export function hostileCallerInput(keys: string[]): fc.Arbitrary<unknown> {
  */
 export const KNOWN_BUGS: Record<string, (input: unknown) => boolean> = {};
 
+type UserColumn = keyof typeof user.$inferSelect;
+
+/**
+ * Procedures whose input is free text, so that much of what the properties generate is valid and
+ * accepted: for them a success is allowed, but only for an input their schema accepts, and it must
+ * store exactly what the schema makes of it (`expectStored`); the state checks leave out the user
+ * columns they change.
+ */
+export const FREE_TEXT_PROCEDURES: Record<
+  string,
+  {
+    changes: readonly UserColumn[];
+    expectStored(db: Database, userId: string, input: unknown): Promise<void>;
+  }
+> = {
+  "account.changeName": {
+    changes: ["name", "updatedAt"],
+    async expectStored(db, userId, input) {
+      const parsed = changeNameInput.safeParse(input);
+      expect(parsed.success, `accepted ${JSON.stringify(input)}`).toBe(true);
+      const [row] = await db.select({ name: user.name }).from(user).where(eq(user.id, userId));
+      expect(row?.name).toBe(parsed.data?.name);
+      expect(isNotText(row?.name ?? "")).toBe(false);
+    },
+  },
+};
+
 /** What PostgreSQL cannot store in a text column: NUL, and UTF-16 that is not Unicode. */
 export function isNotText(value: string): boolean {
   // String.prototype.isWellFormed (Node 20) is newer than the project's `lib`.
@@ -222,9 +251,17 @@ export const ALLOWED_ERROR_CODES = new Set([
 /** What a response body must never contain: a stack frame or a stack property. */
 export const STACK_TRACE = /"stack"|\bat .+[/\\].+\.(?:ts|js|mjs|cjs):\d+|node_modules\//;
 
-/** What bad input must leave alone: the user, their password, their sessions and their events. */
-export async function stateOf(db: Database, userId: string) {
-  const users = await db.select().from(user).where(eq(user.id, userId));
+/**
+ * What bad input must leave alone: the user (but the `changing` columns, which a procedure of
+ * FREE_TEXT_PROCEDURES may set), their password, their sessions and their events.
+ */
+export async function stateOf(db: Database, userId: string, changing: readonly UserColumn[] = []) {
+  const rows = await db.select().from(user).where(eq(user.id, userId));
+  const users = rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).filter(([column]) => !changing.includes(column as UserColumn)),
+    ),
+  );
   const passwords = await db
     .select({ password: account.password, updatedAt: account.updatedAt })
     .from(account)

@@ -1,13 +1,16 @@
 import { type FormEvent, useState } from "react";
 import { Link, Navigate } from "react-router";
-import { emailSchema, PASSWORD_MIN_LENGTH, passwordSchema } from "../../../shared/schemas";
+import {
+  emailSchema,
+  nameSchema,
+  PASSWORD_MIN_LENGTH,
+  passwordSchema,
+} from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";
 import { AuthCard } from "./auth-card";
 import { useAuthForm, withNext } from "./use-auth-form";
-
-const NAME_MAX_LENGTH = 100;
 
 export function SignUpPage() {
   const form = useAuthForm();
@@ -19,12 +22,10 @@ export function SignUpPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const trimmedName = name.trim();
-    if (!trimmedName || trimmedName.length > NAME_MAX_LENGTH) {
-      form.setFailure({
-        field: "name",
-        message: `Enter your name (up to ${NAME_MAX_LENGTH} characters).`,
-      });
+    const parsedName = nameSchema.safeParse(name);
+    if (!parsedName.success) {
+      const message = parsedName.error.issues[0]?.message ?? "Enter your name";
+      form.setFailure({ field: "name", message: `${message}.` });
       return;
     }
     const parsedEmail = emailSchema.safeParse(email);
@@ -39,7 +40,7 @@ export function SignUpPage() {
       return;
     }
     await form.send(() =>
-      authClient.signUp.email({ name: trimmedName, email: parsedEmail.data, password }),
+      authClient.signUp.email({ name: parsedName.data, email: parsedEmail.data, password }),
     );
   };
 
