@@ -9,6 +9,7 @@ import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
+import { hashSessionToken } from "../../server/sessions/events";
 import { MAX_TRPC_BATCH_SIZE } from "../../shared/api-limits";
 import { ErrorReason } from "../../shared/errors";
 import { EndReason } from "../../shared/session-events";
@@ -65,7 +66,7 @@ describe.each(databaseKinds)("attacks on the session gate on %s", (kind) => {
     const rows = await server.database.db
       .select({ id: session.id })
       .from(session)
-      .where(eq(session.token, token));
+      .where(eq(session.token, hashSessionToken(token)));
     return rows.length > 0;
   }
 

@@ -29,6 +29,7 @@ import {
 } from "vitest";
 import { session } from "../../db/schema";
 import { logger } from "../../server/logger";
+import { hashSessionToken } from "../../server/sessions/events";
 import { startTestServer, type TestServer } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
@@ -88,7 +89,7 @@ describe.each(databaseKinds)("request lines, paths and headers on %s", (kind) =>
     const [live] = await server.database.db
       .select({ id: session.id })
       .from(session)
-      .where(eq(session.token, token));
+      .where(eq(session.token, hashSessionToken(token)));
     if (!live) {
       for (const name of browser.jar.names()) browser.jar.delete(name);
       expect((await browser.signIn(credentials)).status).toBe(200);
