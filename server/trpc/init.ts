@@ -19,21 +19,39 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     // Stack traces never leave the server, whatever NODE_ENV says; they are logged instead.
     const { stack: _stack, ...data } = shape.data;
-    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    const invalidInput =
+      error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause : null;
     return {
       ...shape,
-      message: internal ? "Internal server error" : shape.message,
+      message:
+        error.code === "INTERNAL_SERVER_ERROR"
+          ? "Internal server error"
+          : invalidInput
+            ? describeInvalidInput(invalidInput)
+            : shape.message,
       data: {
         ...data,
         reason: error instanceof ReasonedError ? error.reason : null,
-        zodError:
-          error.code === "BAD_REQUEST" && error.cause instanceof ZodError
-            ? z.flattenError(error.cause)
-            : null,
+        zodError: invalidInput ? z.flattenError(invalidInput) : null,
       },
     };
   },
 });
+
+/**
+ * A sentence for input that failed its schema, instead of zod's issues as JSON: the first
+ * problem and the field it is about. Every problem, by field, is in `data.zodError`.
+ */
+export function describeInvalidInput(error: ZodError): string {
+  const [first, ...others] = error.issues;
+  if (!first) return "Check the input";
+  const field = first.path.map(String).join(".");
+  const more =
+    others.length === 0
+      ? ""
+      : ` (and ${others.length} more ${others.length === 1 ? "problem" : "problems"})`;
+  return `Check ${field || "the input"}: ${first.message}${more}`;
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
