@@ -9,7 +9,8 @@ const devServerPort = Number(process.env.DEV_SERVER_PORT ?? 5173);
 export default defineConfig({
   root: "client",
   plugins: [react()],
-  build: { outDir: "../dist/client", emptyOutDir: true },
+  // The manifest tells scripts/check-bundle-size.mjs which chunks the first page loads.
+  build: { outDir: "../dist/client", emptyOutDir: true, manifest: true },
   server: {
     port: devServerPort,
     strictPort: true,

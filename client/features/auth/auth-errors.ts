@@ -2,8 +2,9 @@
  * Better Auth answers sign-up and sign-in failures with an error code; this turns them into
  * messages, attached to the field they are about when there is one.
  */
+
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/api-limits";
 import { ErrorReason } from "../../../shared/errors";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/schemas";
 import { isRefusedOrigin, refusedOriginMessage } from "../../lib/refused-origin";
 
 export type AuthField = "name" | "email" | "password";

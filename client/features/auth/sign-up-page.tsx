@@ -1,13 +1,12 @@
 import { type FormEvent, useState } from "react";
 import { Link, Navigate } from "react-router";
-import { emailSchema, PASSWORD_MIN_LENGTH, passwordSchema } from "../../../shared/schemas";
+import { NAME_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/api-limits";
+import { emailSchema, passwordSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";
 import { AuthCard } from "./auth-card";
 import { useAuthForm, withNext } from "./use-auth-form";
-
-const NAME_MAX_LENGTH = 100;
 
 export function SignUpPage() {
   const form = useAuthForm();
