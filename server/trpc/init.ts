@@ -9,6 +9,7 @@ import { session, user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import type { Context } from "./context";
 import {
+  describeInvalidInput,
   ReasonedError,
   rethrowStoreUnavailable,
   sessionEndedError,
@@ -37,21 +38,6 @@ const t = initTRPC.context<Context>().create({
     };
   },
 });
-
-/**
- * A sentence for input that failed its schema, instead of zod's issues as JSON: the first
- * problem and the field it is about. Every problem, by field, is in `data.zodError`.
- */
-export function describeInvalidInput(error: ZodError): string {
-  const [first, ...others] = error.issues;
-  if (!first) return "Check the input";
-  const field = first.path.map(String).join(".");
-  const more =
-    others.length === 0
-      ? ""
-      : ` (and ${others.length} more ${others.length === 1 ? "problem" : "problems"})`;
-  return `Check ${field || "the input"}: ${first.message}${more}`;
-}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
