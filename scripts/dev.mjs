@@ -1,15 +1,21 @@
 // `npm run dev`: the API server with watch (tsx) and the Vite dev server, which proxies /api to it.
 //
-// Each child runs in a process group of its own, and stopping (Ctrl+C, SIGTERM, or either child
-// exiting) signals the whole group: `tsx watch` starts the API server as a child of its own, which
-// a signal to `tsx` alone could leave running with the port and the embedded database held.
+// Stopping (Ctrl+C, SIGTERM, or either child exiting) sends SIGTERM to each child once: Vite stops,
+// and `tsx watch` relays it to the API server it started, which closes its connections and the
+// embedded database. Each child runs in a process group of its own, and whatever of a group is
+// still there after GRACE_MS is killed, so nothing outlives `npm run dev` holding a port or the
+// database. (A SIGTERM to the whole group at once would reach the API server twice, through tsx
+// and directly, and its second one ends it before the database is closed.)
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
-/** How long the children get to stop (the API server drains requests, closes the database). */
+/**
+ * How long the children get to stop: the API server drains requests for up to 5 s and closes
+ * the database; tsx watch kills it after 5 s of its own.
+ */
 const GRACE_MS = 8000;
 
 const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" };
@@ -50,11 +56,11 @@ function signalGroup(child, signal) {
 }
 
 let stopping = false;
-/** Stops every group (at once, then by force after GRACE_MS) and exits; runs once. */
+/** Stops every child (then by force what is left of its group after GRACE_MS) and exits; runs once. */
 async function stopAll(exitCode) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) signalGroup(child, "SIGTERM");
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   const deadline = Date.now() + GRACE_MS;
   // Signal 0 checks whether any process of a group is left (the API server outlives tsx).
   while (children.some((child) => signalGroup(child, 0)) && Date.now() < deadline) {

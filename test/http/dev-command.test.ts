@@ -1,10 +1,11 @@
 /**
  * `npm run dev` as a developer (or an editor's stop button) runs it: once both servers answer,
  * one SIGTERM to npm stops npm, the dev script, Vite, `tsx watch` and the API server tsx started,
- * and frees both ports.
+ * and frees both ports. The API server stops cleanly: it closes the embedded database and
+ * releases its lock, rather than being killed.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -116,6 +117,8 @@ describe("npm run dev", () => {
     expect(allGone).toBe(true);
     expect(await answers(api)).toBe(false);
     expect(await answers(vite)).toBe(false);
+    expect(output).toContain("SIGTERM: closing connections");
+    expect(existsSync(path.join(dataDir, "pglite", "owner.lock")), output).toBe(false);
     // Measured with the API server's graceful stop included; the script's hard limit is 8 s.
     expect(performance.now() - stoppingMs).toBeLessThan(12_000);
   });
