@@ -9,13 +9,9 @@ import { jwt } from "better-auth/plugins/jwt";
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import * as schema from "../db/schema";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/api-limits";
 import { ErrorReason } from "../shared/errors";
-import {
-  emailSchema,
-  nameSchema,
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-} from "../shared/schemas";
+import { emailSchema, nameSchema } from "../shared/schemas";
 import { EndReason, SessionEventType } from "../shared/session-events";
 import type { Config } from "./env";
 import { logger, serializeError } from "./logger";
@@ -108,14 +104,17 @@ function endReasonAtDeletion(
 /**
  * Better Auth's log lines, minus one: with the limit policy `deny`, the session trigger skipping
  * an insert makes Better Auth log "Failed to create session" as an error, although it is the
- * refusal working as designed (reported to the client as SESSION_LIMIT_REACHED).
+ * refusal working as designed (reported to the client as SESSION_LIMIT_REACHED). A request
+ * from an origin that is not trusted is the client's mistake, not the server's: a warning, as
+ * its 403 is.
  */
 function logBetterAuth(
-  level: "info" | "warn" | "error" | "debug",
+  logged: "info" | "warn" | "error" | "debug",
   message: string,
   ...args: unknown[]
 ) {
   if (message === "Failed to create session") return;
+  const level = logged === "error" && message.startsWith("Invalid origin") ? "warn" : logged;
   // Errors keep only their scrubbed message and code; other arguments pass the logger's redaction.
   const detail = args.map((arg) => (arg instanceof Error ? serializeError(arg) : arg));
   logger[level](detail.length > 0 ? { detail } : {}, `[Better Auth] ${message}`);
@@ -342,6 +341,11 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
         ? { crossSubDomainCookies: { enabled: true, domain: config.cookieDomain } }
         : {}),
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // Better Auth turns its Origin check off by itself when NODE_ENV is `test` or TEST is set
+      // (every vitest run): on here in every environment, so tests check what production runs
+      // and a server started with NODE_ENV=test still checks. It trusts config.trustedOrigins,
+      // as our CSRF guard does (ADR 0023).
+      disableOriginCheck: false,
     },
     // Per IP and path, in the database so it holds across instances; on in every NODE_ENV
     // unless RATE_LIMIT=off. Only sign-in and sign-up are limited: the other exposed endpoints

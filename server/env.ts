@@ -194,6 +194,10 @@ export interface Config {
   secret: string;
   /** Secrets replaced by a rotation, newest first: they verify cookies, never sign them. */
   previousSecrets: string[];
+  /**
+   * Origins allowed to send cookie-bearing requests (CSRF, CORS) and Better Auth's sign-up and
+   * sign-in: BASE_URL's, TRUSTED_ORIGINS, and outside production their loopback aliases.
+   */
   trustedOrigins: string[];
   cookieDomain: string | undefined;
   cookiePrefix: string;
@@ -259,9 +263,10 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       .split(",")
       .map((entry) => entry.trim())
       .filter(Boolean),
-    trustedOrigins: [
-      ...new Set([new URL(baseUrl).origin, ...extraOrigins.map((o) => new URL(o).origin)]),
-    ],
+    trustedOrigins: trustedOriginsOf(
+      [baseUrl, ...extraOrigins].map((origin) => new URL(origin).origin),
+      isProduction,
+    ),
     cookieDomain: env.COOKIE_DOMAIN,
     cookiePrefix: env.COOKIE_PREFIX,
     trustedProxies,
@@ -289,6 +294,28 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       accountWindowSec: env.RATE_LIMIT_ACCOUNT_WINDOW_SEC,
     },
   };
+}
+
+/** The spellings of this machine's loopback address a browser may show in its address bar. */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * The origins trusted for CSRF and CORS, once each. Outside production a loopback origin brings
+ * its other loopback spellings on the same scheme and port (ADR 0023): the server prints
+ * `localhost`, binds `127.0.0.1`, and whichever one a developer opens must be able to sign up.
+ * Production trusts exactly what it is given.
+ */
+function trustedOriginsOf(origins: string[], isProduction: boolean): string[] {
+  const trusted = new Set<string>();
+  for (const origin of origins) {
+    trusted.add(origin);
+    const url = new URL(origin);
+    if (isProduction || !LOOPBACK_HOSTS.includes(url.hostname)) continue;
+    for (const host of LOOPBACK_HOSTS) {
+      trusted.add(`${url.protocol}//${host}${url.port ? `:${url.port}` : ""}`);
+    }
+  }
+  return [...trusted];
 }
 
 /** An IPv4/IPv6 address, or one with a /prefix length. */

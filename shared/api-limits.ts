@@ -6,3 +6,10 @@
  * most this many.
  */
 export const MAX_TRPC_BATCH_SIZE = 10;
+
+/** Better Auth's own bounds for email + password accounts (server/auth.ts sets the same). */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** The longest display name sign-up accepts. */
+export const NAME_MAX_LENGTH = 100;

@@ -1,9 +1,10 @@
-/** Input schemas shared by the SPA's forms and the server's procedures. */
+/**
+ * Input schemas shared by the SPA's forms and the server's procedures. zod is the largest
+ * library of the SPA: bounds a page only displays live in ./api-limits, so a page that does not
+ * validate does not load zod.
+ */
 import { z } from "zod";
-
-/** Better Auth's own bounds for email + password accounts (server/auth.ts sets the same). */
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
+import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./api-limits";
 
 export const passwordSchema = z
   .string()
@@ -20,8 +21,6 @@ export const emailSchema = z.email("Enter a valid email address").max(254).trim(
 
 /** Better Auth's ids: letters and digits (and `-`/`_` for ids made elsewhere), never NUL or other text the database refuses. */
 export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "Not a session id");
-
-export const NAME_MAX_LENGTH = 100;
 
 /** C0 controls and DEL: no name contains them, and PostgreSQL cannot store NUL in text. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused

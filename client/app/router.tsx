@@ -1,26 +1,65 @@
-import { createBrowserRouter } from "react-router";
-import { AccountPage } from "../features/account/account-page";
-import { ActivityPage } from "../features/activity/activity-page";
+import { type ComponentType, lazy, Suspense } from "react";
+import { Route, Routes } from "react-router";
 import { SignInPage } from "../features/auth/sign-in-page";
-import { SignUpPage } from "../features/auth/sign-up-page";
-import { HomePage } from "../features/home/home-page";
-import { SessionsPage } from "../features/sessions/sessions-page";
-import { NotFoundPage } from "./not-found-page";
-import { SignedInLayout } from "./signed-in-layout";
+import { LoadingPage } from "./loading-page";
 
-export function createAppRouter() {
-  return createBrowserRouter([
-    {
-      element: <SignedInLayout />,
-      children: [
-        { index: true, element: <HomePage /> },
-        { path: "sessions", element: <SessionsPage /> },
-        { path: "activity", element: <ActivityPage /> },
-        { path: "account", element: <AccountPage /> },
-      ],
-    },
-    { path: "sign-in", element: <SignInPage /> },
-    { path: "sign-up", element: <SignUpPage /> },
-    { path: "*", element: <NotFoundPage /> },
-  ]);
+/**
+ * A page loaded when its route is first shown (React.lazy), from a module that names its
+ * export (no default exports here).
+ */
+function lazyPage<Module>(
+  load: () => Promise<Module>,
+  pick: (module: Module) => ComponentType,
+): ComponentType {
+  return lazy(async () => ({ default: pick(await load()) }));
+}
+
+// Sign-in is the first page of every signed-out visit: it ships in the entry chunk with React,
+// the router and Better Auth's client. Everything else loads on demand, and the signed-in area
+// brings tRPC and React Query with it (ADR 0025).
+const SignUpPage = lazyPage(
+  () => import("../features/auth/sign-up-page"),
+  (m) => m.SignUpPage,
+);
+const NotFoundPage = lazyPage(
+  () => import("./not-found-page"),
+  (m) => m.NotFoundPage,
+);
+const SignedInApp = lazyPage(
+  () => import("./signed-in-app"),
+  (m) => m.SignedInApp,
+);
+const HomePage = lazyPage(
+  () => import("../features/home/home-page"),
+  (m) => m.HomePage,
+);
+const SessionsPage = lazyPage(
+  () => import("../features/sessions/sessions-page"),
+  (m) => m.SessionsPage,
+);
+const ActivityPage = lazyPage(
+  () => import("../features/activity/activity-page"),
+  (m) => m.ActivityPage,
+);
+const AccountPage = lazyPage(
+  () => import("../features/account/account-page"),
+  (m) => m.AccountPage,
+);
+
+export function AppRoutes() {
+  return (
+    <Suspense fallback={<LoadingPage />}>
+      <Routes>
+        <Route element={<SignedInApp />}>
+          <Route index element={<HomePage />} />
+          <Route path="sessions" element={<SessionsPage />} />
+          <Route path="activity" element={<ActivityPage />} />
+          <Route path="account" element={<AccountPage />} />
+        </Route>
+        <Route path="sign-in" element={<SignInPage />} />
+        <Route path="sign-up" element={<SignUpPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Routes>
+    </Suspense>
+  );
 }

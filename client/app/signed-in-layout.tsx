@@ -1,9 +1,10 @@
-import { useEffect, useRef } from "react";
+import { Suspense, useEffect, useRef } from "react";
 import { Link, Navigate, NavLink, Outlet, useLocation } from "react-router";
 import { Alert } from "../components/alert";
 import { signInPath } from "../lib/return-path";
 import { trpc } from "../lib/trpc";
 import { useSignOut } from "../lib/use-sign-out";
+import { LoadingPage } from "./loading-page";
 import { useSessionEnded } from "./session-ended";
 
 /**
@@ -29,13 +30,7 @@ export function SignedInLayout() {
     if (ended) onSessionEnded("session-ended");
   }, [ended, onSessionEnded]);
 
-  if (current.isPending || ended) {
-    return (
-      <main className="centered" aria-busy="true">
-        <p className="muted">Loading…</p>
-      </main>
-    );
-  }
+  if (current.isPending || ended) return <LoadingPage />;
   if (current.isError) {
     return (
       <main className="centered">
@@ -88,7 +83,10 @@ export function SignedInLayout() {
         {failed && (
           <Alert tone="error">Signing out failed. Check your connection and try again.</Alert>
         )}
-        <Outlet />
+        {/* A page's code loads on its first visit; the header stays meanwhile. */}
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Outlet />
+        </Suspense>
       </main>
     </>
   );

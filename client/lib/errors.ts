@@ -2,6 +2,7 @@
 import { TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../../server/routers";
 import { ErrorReason } from "../../shared/errors";
+import { refusedOriginMessage } from "./refused-origin";
 
 export type ServerError = TRPCClientError<AppRouter>;
 
@@ -35,6 +36,7 @@ export function errorMessage(error: unknown): string | null {
   const serverError = asServerError(error);
   if (!serverError) return "Something went wrong. Please try again.";
   if (reason === ErrorReason.INVALID_PASSWORD) return "That password is not correct.";
+  if (reason === ErrorReason.ORIGIN_NOT_ALLOWED) return refusedOriginMessage();
   // "Too many attempts. Try again in N seconds." or "… N minutes." (Retry-After has the seconds).
   if (reason === ErrorReason.RATE_LIMITED) return serverError.message;
   const fieldErrors = serverError.data?.zodError?.fieldErrors;

@@ -2,7 +2,7 @@ import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
 import { type SignInNotice, signInPath } from "./return-path";
 
-type Navigate = (to: string, options: { replace: boolean }) => void | Promise<void>;
+export type Navigate = (to: string, options: { replace: boolean }) => void | Promise<void>;
 
 /**
  * Leaves for sign-in (with a notice and a way back to `from`), then forgets the user's cached

@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import type { ZodError } from "zod";
 import { isDatabaseUnavailable } from "../../db/errors";
 import { ErrorReason } from "../../shared/errors";
 
@@ -50,4 +51,19 @@ export function storeUnavailableError(cause: unknown): ReasonedError {
     "The service is temporarily unavailable. Try again in a moment.",
     cause,
   );
+}
+
+/**
+ * A sentence for input that failed its schema, instead of zod's issues as JSON: the first
+ * problem and the field it is about. Every problem, by field, is in `data.zodError`.
+ */
+export function describeInvalidInput(error: ZodError): string {
+  const [first, ...others] = error.issues;
+  if (!first) return "Check the input";
+  const field = first.path.map(String).join(".");
+  const more =
+    others.length === 0
+      ? ""
+      : ` (and ${others.length} more ${others.length === 1 ? "problem" : "problems"})`;
+  return `Check ${field || "the input"}: ${first.message}${more}`;
 }

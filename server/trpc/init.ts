@@ -9,6 +9,7 @@ import { session, user } from "../../db/schema";
 import { ErrorReason, type InputIssues } from "../../shared/errors";
 import type { Context } from "./context";
 import {
+  describeInvalidInput,
   ReasonedError,
   rethrowStoreUnavailable,
   sessionEndedError,
@@ -19,17 +20,20 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     // Stack traces never leave the server, whatever NODE_ENV says; they are logged instead.
     const { stack: _stack, ...data } = shape.data;
-    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    const invalidInput =
+      error.code === "BAD_REQUEST" && error.cause instanceof ZodError ? error.cause : null;
     return {
       ...shape,
-      message: internal ? "Internal server error" : shape.message,
+      message:
+        error.code === "INTERNAL_SERVER_ERROR"
+          ? "Internal server error"
+          : invalidInput
+            ? describeInvalidInput(invalidInput)
+            : shape.message,
       data: {
         ...data,
         reason: error instanceof ReasonedError ? error.reason : null,
-        zodError:
-          error.code === "BAD_REQUEST" && error.cause instanceof ZodError
-            ? (z.flattenError(error.cause) as InputIssues)
-            : null,
+        zodError: invalidInput ? (z.flattenError(invalidInput) as InputIssues) : null,
       },
     };
   },

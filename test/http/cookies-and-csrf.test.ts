@@ -225,6 +225,8 @@ describe.each(databaseKinds)("HTTP sessions on %s", (kind) => {
     const body = await response.json();
     expect(body.error.data.code).toBe("BAD_REQUEST");
     expect(body.error.data.zodError.fieldErrors.id).toBeDefined();
+    // A sentence, not zod's issues as JSON (those stay in data.zodError).
+    expect(body.error.message).toBe("Check id: Invalid input: expected string, received number");
     expect(JSON.stringify(body)).not.toMatch(/stack|\.ts:\d+/);
   });
 

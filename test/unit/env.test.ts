@@ -34,7 +34,11 @@ describe("parseConfig", () => {
     expect(config.trustedProxies).toEqual([]);
     expect(config.cookiePrefix).toBe("better-auth");
     expect(config.baseUrl).toBe("http://localhost:3000");
-    expect(config.trustedOrigins).toEqual(["http://localhost:3000"]);
+    expect(config.trustedOrigins).toEqual([
+      "http://localhost:3000",
+      "http://127.0.0.1:3000",
+      "http://[::1]:3000",
+    ]);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.host).toBe("127.0.0.1");
   });
@@ -83,6 +87,34 @@ describe("parseConfig", () => {
     expect(problemsOf({ TRUSTED_ORIGINS: "not a url" })).toEqual([
       "TRUSTED_ORIGINS has an invalid origin: not a url",
     ]);
+  });
+
+  it("trusts the loopback aliases of a loopback origin outside production only (ADR 0023)", () => {
+    const development = parseConfig({
+      BETTER_AUTH_SECRET: SECRET,
+      BASE_URL: "http://127.0.0.1:4000",
+      TRUSTED_ORIGINS: "http://localhost:5173, https://partner.example.com",
+    });
+    expect(development.trustedOrigins).toEqual([
+      "http://127.0.0.1:4000",
+      "http://localhost:4000",
+      "http://[::1]:4000",
+      "http://localhost:5173",
+      "http://127.0.0.1:5173",
+      "http://[::1]:5173",
+      "https://partner.example.com",
+    ]);
+    // Another port, scheme or a look-alike host is not an alias.
+    expect(development.trustedOrigins).not.toContain("http://localhost:4001");
+    expect(development.trustedOrigins).not.toContain("https://localhost:4000");
+    const production = parseConfig({
+      NODE_ENV: "production",
+      BETTER_AUTH_SECRET: SECRET,
+      BASE_URL: "http://localhost:4000",
+    });
+    expect(production.trustedOrigins).toEqual(["http://localhost:4000"]);
+    const remote = parseConfig({ BETTER_AUTH_SECRET: SECRET, BASE_URL: "http://app.test:4000" });
+    expect(remote.trustedOrigins).toEqual(["http://app.test:4000"]);
   });
 
   it("has a strict profile that follows NIST SP 800-63B AAL2, each value still settable", () => {

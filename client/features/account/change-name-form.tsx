@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
-import { NAME_MAX_LENGTH, nameSchema } from "../../../shared/schemas";
+import { NAME_MAX_LENGTH } from "../../../shared/api-limits";
+import { nameSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { TextField } from "../../components/text-field";
 import { errorMessage } from "../../lib/errors";

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
-import { PASSWORD_MIN_LENGTH, passwordSchema } from "../../../shared/schemas";
+import { PASSWORD_MIN_LENGTH } from "../../../shared/api-limits";
+import { passwordSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { useFreshAction } from "../../components/reauthentication";
 import { TextField } from "../../components/text-field";

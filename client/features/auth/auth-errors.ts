@@ -2,8 +2,10 @@
  * Better Auth answers sign-up and sign-in failures with an error code; this turns them into
  * messages, attached to the field they are about when there is one.
  */
+
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/api-limits";
 import { ErrorReason } from "../../../shared/errors";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../../shared/schemas";
+import { isRefusedOrigin, refusedOriginMessage } from "../../lib/refused-origin";
 
 export type AuthField = "name" | "email" | "password";
 export type AuthFailure = { field: AuthField | null; message: string };
@@ -12,9 +14,14 @@ export interface BetterAuthError {
   code?: string | undefined;
   message?: string | undefined;
   status: number;
+  /** Our CSRF guard refuses /api/auth requests in tRPC's error shape, its reason in `data`. */
+  error?: { data?: { reason?: string | null | undefined } | undefined } | undefined;
 }
 
 export function describeAuthError(error: BetterAuthError): AuthFailure {
+  if (isRefusedOrigin(error.code ?? error.error?.data?.reason)) {
+    return { field: null, message: refusedOriginMessage() };
+  }
   switch (error.code) {
     case "INVALID_EMAIL_OR_PASSWORD":
       return { field: null, message: "Wrong email or password." };

@@ -1,12 +1,17 @@
 import { type FormEvent, useState } from "react";
 import { Link, Navigate } from "react-router";
-import { emailSchema, presentedPasswordSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";
 import { isSignInNotice, signInNotices } from "../../lib/return-path";
 import { AuthCard } from "./auth-card";
 import { useAuthForm, withNext } from "./use-auth-form";
+
+/**
+ * The shared schemas, and zod with them, load when the form is first used, not with the page:
+ * this page is the first load of every signed-out visit (ADR 0025).
+ */
+const loadSchemas = () => import("../../../shared/schemas");
 
 export function SignInPage() {
   const form = useAuthForm();
@@ -18,6 +23,7 @@ export function SignInPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const { emailSchema, presentedPasswordSchema } = await loadSchemas();
     const parsedEmail = emailSchema.safeParse(email);
     if (!parsedEmail.success) {
       form.setFailure({ field: "email", message: "Enter a valid email address." });
@@ -37,7 +43,7 @@ export function SignInPage() {
         <Alert tone={signInNotices[notice].tone}>{signInNotices[notice].message}</Alert>
       )}
       {form.formError && <Alert tone="error">{form.formError}</Alert>}
-      <form onSubmit={submit} noValidate className="stack">
+      <form onSubmit={submit} onFocus={() => void loadSchemas()} noValidate className="stack">
         <TextField
           label="Email"
           type="email"

@@ -1,11 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { Link, Navigate } from "react-router";
-import {
-  emailSchema,
-  nameSchema,
-  PASSWORD_MIN_LENGTH,
-  passwordSchema,
-} from "../../../shared/schemas";
+import { PASSWORD_MIN_LENGTH } from "../../../shared/api-limits";
+import { emailSchema, nameSchema, passwordSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";

@@ -1,22 +1,25 @@
-import { useState } from "react";
-import { useSearchParams } from "react-router";
+import { useEffect, useState } from "react";
+import { useNavigate, useSearchParams } from "react-router";
+import { authClient } from "../../lib/auth-client";
 import { safeReturnPath } from "../../lib/return-path";
-import { trpc } from "../../lib/trpc";
 import { type AuthFailure, type BetterAuthError, describeAuthError } from "./auth-errors";
 
 /**
  * What the sign-in and sign-up forms share: where to go afterwards, whether someone is signed in
  * already, the pending flag and the failure, and what follows Better Auth's answer.
+ *
+ * These pages are the SPA's first load for a signed-out visitor, so they use only Better Auth's
+ * client, not tRPC and React Query (which load with the signed-in pages, ADR 0025).
  */
 export function useAuthForm() {
   const [params] = useSearchParams();
   const next = safeReturnPath(params.get("next"));
-  const current = trpc.session.current.useQuery();
-  const utils = trpc.useUtils();
+  const navigate = useNavigate();
+  const signedIn = useSignedInAlready();
   const [failure, setFailure] = useState<AuthFailure | null>(null);
   const [pending, setPending] = useState(false);
 
-  /** Sends the form; on success `session.current` refetches and the page redirects to `next`. */
+  /** Sends the form; on success the user goes to `next`, whose page reads the new session. */
   const send = async (call: () => Promise<{ error: BetterAuthError | null }>) => {
     setPending(true);
     setFailure(null);
@@ -26,13 +29,13 @@ export function useAuthForm() {
       setPending(false);
       return;
     }
-    await utils.session.current.invalidate();
+    await navigate(next, { replace: true });
   };
 
   return {
     params,
     next,
-    signedIn: Boolean(current.data),
+    signedIn,
     pending,
     send,
     failure,
@@ -41,6 +44,26 @@ export function useAuthForm() {
       failure?.field === field ? failure.message : null,
     formError: failure && !failure.field ? failure.message : null,
   };
+}
+
+/**
+ * Whether this browser has a live session, asked once per visit of the page (GET
+ * /api/auth/get-session passes the same gate as every request). Not Better Auth's `useSession`:
+ * its store keeps the last answer across pages, and a session that ended since (signed out,
+ * revoked) would send the user away from sign-in before the new answer arrived.
+ */
+function useSignedInAlready(): boolean {
+  const [signedIn, setSignedIn] = useState(false);
+  useEffect(() => {
+    let current = true;
+    void authClient.getSession().then(({ data }) => {
+      if (current && data) setSignedIn(true);
+    });
+    return () => {
+      current = false;
+    };
+  }, []);
+  return signedIn;
 }
 
 /** Keeps the return path when switching between sign-in and sign-up. */
