@@ -36,9 +36,15 @@ function safeDecode(value: string): string | null {
   }
 }
 
-/** What our resolver (and Better Auth) would read as the cookie's value: up to `;`, trimmed, URL-decoded. */
+/**
+ * What our resolver (and Better Auth) would read as the cookie's value: up to `;`, trimmed,
+ * unquoted (RFC 6265 allows a quoted value), URL-decoded.
+ */
 export function cookieMeans(value: string): string | null {
-  return safeDecode((value.split(";")[0] ?? "").trim());
+  const raw = (value.split(";")[0] ?? "").trim();
+  const unquoted =
+    raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  return safeDecode(unquoted);
 }
 
 /** Printable ASCII, as a header value may carry it. */
