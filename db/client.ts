@@ -28,6 +28,11 @@ export interface DatabaseHandle {
   tryExclusive<T>(lockKey: number, task: () => Promise<T>): Promise<ExclusiveResult<T>>;
   /** A LISTEN/NOTIFY channel on this database (its own connection on PostgreSQL). */
   channel(name: string): NotificationChannel;
+  /**
+   * False when LISTEN would go through a transaction pooler (no `listenUrl`): it would hear
+   * nothing, so there is no point in opening a channel.
+   */
+  canListen: boolean;
 }
 
 /** What `tryExclusive` did: ran the task (and what it returned), or left it to the lock holder. */
@@ -36,6 +41,13 @@ export type ExclusiveResult<T> = { ran: true; value: T } | { ran: false };
 export interface DatabaseOptions {
   /** A PostgreSQL connection string; when absent, PGlite is used. */
   url?: string | undefined;
+  /**
+   * `transaction`: `url` reaches PostgreSQL through a transaction-pooling proxy (PgBouncer), where
+   * consecutive statements may run on different server connections: no prepared statements.
+   */
+  pooler?: "none" | "transaction";
+  /** A direct connection for LISTEN, which a transaction pooler cannot keep; default: `url`. */
+  listenUrl?: string | undefined;
   /**
    * Where PGlite keeps its files; `undefined` keeps it in memory (tests). A directory is locked
    * for this process until `close()` (or exit): opening one that another process (or this one)
@@ -53,8 +65,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   if (url) {
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
+    const pooled = options.pooler === "transaction";
     const sql = postgres(url, {
       max: options.maxConnections ?? 10,
+      // A named prepared statement lives on one server connection; behind a transaction pooler
+      // the next execution may land on another one that never saw it (and postgres.js then waits).
+      prepare: !pooled,
       // PostgreSQL's NOTICEs ("relation already exists, skipping") are not errors of ours.
       onnotice: () => {},
       // During an outage a request must fail fast (503) and recovery must be quick: postgres.js
@@ -63,36 +79,35 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connect_timeout: 5,
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     });
+    const listenUrl = options.listenUrl ?? url;
     return {
       db: drizzle(sql, { schema }) as unknown as Database,
       kind: "postgres",
-      channel: (name) => postgresChannel(url, name),
+      canListen: !pooled || options.listenUrl !== undefined,
+      // Notifications are sent through the pool, not the listening connection: a ping then comes
+      // back only if the listener really hears other connections (behind a transaction pooler a
+      // LISTEN hears only its own server connection, see ../server/sessions/cache-invalidation.ts).
+      channel: (name) =>
+        postgresChannel(listenUrl, name, async (payload) => {
+          await sql`select pg_notify(${name}, ${payload})`;
+        }),
       close: () => sql.end({ timeout: 5 }),
-      async exclusive(lockKey, task) {
-        const connection = await sql.reserve();
-        try {
-          await connection`select pg_advisory_lock(${lockKey})`;
-          return await task();
-        } finally {
-          await connection`select pg_advisory_unlock(${lockKey})`;
-          connection.release();
-        }
-      },
+      // Advisory locks are taken for a transaction, never for a session: a session-level lock
+      // taken through a transaction pooler would stay on whichever server connection ran it, and
+      // its unlock could run on another one. The transaction holds one server connection (and
+      // the lock) while the task runs on the pool.
+      exclusive: (lockKey, task) =>
+        sql.begin(async (transaction) => {
+          await transaction`select pg_advisory_xact_lock(${lockKey})`;
+          return task();
+        }) as Promise<Awaited<ReturnType<typeof task>>>,
       async tryExclusive(lockKey, task) {
-        // A session-level lock lives on one connection, so that connection is reserved for as
-        // long as it is held; the task itself runs on the pool.
-        const connection = await sql.reserve();
-        try {
-          const [row] = await connection`select pg_try_advisory_lock(${lockKey}) as "locked"`;
-          if (!row?.locked) return { ran: false };
-          try {
-            return { ran: true, value: await task() };
-          } finally {
-            await connection`select pg_advisory_unlock(${lockKey})`;
-          }
-        } finally {
-          connection.release();
-        }
+        const outcome = await sql.begin(async (transaction) => {
+          const [row] = await transaction`select pg_try_advisory_xact_lock(${lockKey}) as "locked"`;
+          if (!row?.locked) return { ran: false as const };
+          return { ran: true as const, value: await task() };
+        });
+        return outcome as ExclusiveResult<Awaited<ReturnType<typeof task>>>;
       },
     };
   }
@@ -114,6 +129,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return {
     db: drizzle(client, { schema }) as unknown as Database,
     kind: "pglite",
+    canListen: true,
     channel: (name) => pgliteChannel(client, name),
     // Released once closed, so the next process finds the files complete.
     close: () => client.close().finally(release),

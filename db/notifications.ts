@@ -16,6 +16,7 @@ export interface ChannelHandlers {
 export interface NotificationChannel {
   /** Resolves once LISTEN is in place (then `onUp` has been called). */
   start(handlers: ChannelHandlers): Promise<void>;
+  /** Sends a NOTIFY on this channel through another connection than the listening one. */
   notify(payload: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -25,8 +26,16 @@ export const LISTENER_APPLICATION_NAME = `typed-sessions-listener:${process.pid}
 
 const RECONNECT_DELAY_MS = [100, 250, 500, 1000, 2000, 5000];
 
-/** A dedicated postgres.js connection that LISTENs, and re-LISTENs after any disconnect. */
-export function postgresChannel(url: string, channel: string): NotificationChannel {
+/**
+ * A dedicated postgres.js connection to `url` that LISTENs, and re-LISTENs after any disconnect.
+ * `send` delivers a NOTIFY some other way (the application's pool), so a listener that hears
+ * nothing from other connections also misses its own messages and can tell.
+ */
+export function postgresChannel(
+  url: string,
+  channel: string,
+  send: (payload: string) => Promise<void>,
+): NotificationChannel {
   let handlers: ChannelHandlers | null = null;
   let closed = false;
   let attempt = 0;
@@ -81,12 +90,7 @@ export function postgresChannel(url: string, channel: string): NotificationChann
       handlers = given;
       await connect();
     },
-    async notify(payload) {
-      // Sent on the listening connection only when it is up; callers use their pool otherwise.
-      const sql = connection;
-      if (!sql) throw new Error("notification channel is down");
-      await sql`select pg_notify(${channel}, ${payload})`;
-    },
+    notify: send,
     async close() {
       closed = true;
       const sql = connection;

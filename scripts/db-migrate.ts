@@ -8,8 +8,7 @@ async function main(): Promise<number> {
   try {
     const config = parseConfig();
     const database = await openDatabase({
-      url: config.databaseUrl,
-      pgliteDataDir: config.pgliteDataDir,
+      ...config.database,
       owner: { kind: "command", label: "npm run db:migrate" },
     });
     try {

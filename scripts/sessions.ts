@@ -111,8 +111,7 @@ function parseOptions(argv: string[]) {
 async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
   const config = parseConfig();
   const database = await openDatabase({
-    url: config.databaseUrl,
-    pgliteDataDir: config.pgliteDataDir,
+    ...config.database,
     owner: { kind: "command", label: `npm run sessions -- ${command.name}` },
     maxConnections: 2,
   });

@@ -49,6 +49,12 @@ export async function startSessionCache(
   log: (line: string) => void = () => {},
 ): Promise<() => Promise<void>> {
   if (deps.config.session.cacheTtlSec === 0) return async () => {};
+  if (!database.canListen) {
+    log(
+      "session cache off: DATABASE_URL goes through a transaction pooler, where LISTEN hears nothing; set DATABASE_LISTEN_URL to a direct connection to use it",
+    );
+    return async () => {};
+  }
   const invalidation = await startCacheInvalidation(
     database.channel(SESSION_CACHE_CHANNEL),
     deps.sessionCache,

@@ -60,6 +60,19 @@ const envSchema = z
         .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
         .optional(),
     ),
+    /**
+     * `transaction`: DATABASE_URL goes through a transaction-pooling proxy such as PgBouncer, so
+     * no prepared statements and nothing that outlives a transaction (docs: "Deploying behind a
+     * connection pooler").
+     */
+    DATABASE_POOLER: z.enum(["none", "transaction"]).default("none"),
+    /** A direct connection (not through the pooler) for LISTEN; default: DATABASE_URL. */
+    DATABASE_LISTEN_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+        .optional(),
+    ),
     DATA_DIR: z.string().default(".data"),
     BETTER_AUTH_SECRET: optionalString.pipe(
       z.string().min(32, "must be at least 32 characters").optional(),
@@ -123,6 +136,12 @@ const envSchema = z
       .default(15 * 60),
   })
   .superRefine((env, ctx) => {
+    for (const name of ["DATABASE_LISTEN_URL", "DATABASE_POOLER"] as const) {
+      const given = name === "DATABASE_POOLER" ? env[name] !== "none" : env[name] !== undefined;
+      if (given && !env.DATABASE_URL) {
+        ctx.addIssue({ code: "custom", path: [name], message: "needs DATABASE_URL" });
+      }
+    }
     if (env.NODE_ENV === "production" && !env.BETTER_AUTH_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -181,16 +200,24 @@ export interface RateLimitPolicy {
   accountWindowSec: number;
 }
 
+export interface DatabaseConfig {
+  /** PostgreSQL; unset: the embedded database in `pgliteDataDir`. */
+  url: string | undefined;
+  /** Where LISTEN connects when `url` goes through a pooler that cannot keep it. */
+  listenUrl: string | undefined;
+  pooler: "none" | "transaction";
+  /** Where the embedded database lives (inside DATA_DIR). */
+  pgliteDataDir: string;
+}
+
 export interface Config {
   nodeEnv: "development" | "production" | "test";
   isProduction: boolean;
   host: string;
   port: number;
   baseUrl: string;
-  databaseUrl: string | undefined;
+  database: DatabaseConfig;
   dataDir: string;
-  /** Where the embedded database lives (inside dataDir). */
-  pgliteDataDir: string;
   secret: string;
   /** Secrets replaced by a rotation, newest first: they verify cookies, never sign them. */
   previousSecrets: string[];
@@ -255,9 +282,13 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
     port: env.PORT,
     baseUrl,
-    databaseUrl: env.DATABASE_URL,
+    database: {
+      url: env.DATABASE_URL,
+      listenUrl: env.DATABASE_LISTEN_URL,
+      pooler: env.DATABASE_POOLER,
+      pgliteDataDir: path.join(dataDir, "pglite"),
+    },
     dataDir,
-    pgliteDataDir: path.join(dataDir, "pglite"),
     secret: env.BETTER_AUTH_SECRET ?? developmentSecret(dataDir),
     previousSecrets: (env.BETTER_AUTH_PREVIOUS_SECRETS ?? "")
       .split(",")

@@ -16,8 +16,7 @@ const staticDir = fileURLToPath(new URL("../dist/client", import.meta.url));
 async function main() {
   const config = parseConfig();
   const database = await openDatabase({
-    url: config.databaseUrl,
-    pgliteDataDir: config.pgliteDataDir,
+    ...config.database,
     owner: { kind: "server", label: "the server", url: config.baseUrl },
   });
   await migrateDatabase(database);
@@ -31,7 +30,9 @@ async function main() {
     server.listen(config.port, config.host, resolve);
   });
   const where =
-    database.kind === "pglite" ? `embedded PGlite in ${config.pgliteDataDir}` : "PostgreSQL";
+    database.kind === "pglite"
+      ? `embedded PGlite in ${config.database.pgliteDataDir}`
+      : "PostgreSQL";
   logger.info(`Listening on ${config.baseUrl} (${config.nodeEnv}, database: ${where})`);
   const cleanup = startCleanupSchedule(database, cleanupPolicy(config), {
     log: (line) => logger.info(line),

@@ -1,8 +1,14 @@
 /**
  * Keeps every instance's SessionCache honest. The database announces ended and changed sessions
  * and users on the `session_cache` channel (migration 0003); each instance listens. The cache is
- * trusted only while the channel is provably up: after a disconnect, or when our own heartbeat
- * stops coming back, it is flushed and bypassed until the channel is listening again.
+ * trusted only while the channel provably works: from the first of our own pings that comes back
+ * after LISTEN is in place, until a disconnect or until the pings stop coming back; then it is
+ * flushed and bypassed until they return.
+ *
+ * The pings leave through the application's pool, not the listening connection. So a listener
+ * that hears no other connection (LISTEN through a transaction pooler such as PgBouncer, where it
+ * stays on one pooled server connection) never hears a ping either, and the cache is never
+ * trusted: every request reads the database, which is slower and still correct.
  *
  * `barrier()` makes a change visible before a call returns: notifications reach a listener in
  * commit order, so once our own ping (sent after the change committed) comes back, this
@@ -72,8 +78,9 @@ export async function startCacheInvalidation(
     },
     onUp: () => {
       up = true;
+      // Trust waits for a ping to come back: LISTEN succeeding proves nothing behind a pooler.
       lastPingSeenMs = Date.now();
-      cache.setTrusted(true);
+      ping().catch(() => {});
     },
   });
 
@@ -84,6 +91,17 @@ export async function startCacheInvalidation(
     return n;
   }
 
+  /** Sends a ping and resolves when it has come back; rejects after `timeoutMs`. */
+  async function pingAndWait(timeoutMs: number): Promise<void> {
+    sequence += 1;
+    const n = sequence;
+    // Waiting starts before sending: our ping may overtake the NOTIFY's own reply.
+    const returned = pingReturned(n, timeoutMs);
+    returned.catch(() => {});
+    await channel.notify(`${pingPrefix}${n}`);
+    await returned;
+  }
+
   /** Resolves when our ping number `n` has come back; rejects after `timeoutMs`. */
   function pingReturned(n: number, timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -92,6 +110,15 @@ export async function startCacheInvalidation(
         if (waiting.delete(n)) reject(new Error("barrier timed out"));
       }, timeoutMs).unref();
     });
+  }
+
+  // Start-up waits (briefly) for the channel to prove itself, so a fresh instance serves from
+  // its cache at once when it can; otherwise it starts bypassing it and the heartbeat retries.
+  const startTimeoutMs = options.barrierTimeoutMs ?? 2000;
+  try {
+    await pingAndWait(startTimeoutMs);
+  } catch {
+    log("session cache: not trusted (no notification came back); reading the database");
   }
 
   const heartbeat =
@@ -106,15 +133,8 @@ export async function startCacheInvalidation(
   return {
     async barrier() {
       if (!cache.isTrusted) return; // nothing cached to be wrong about
-      const timeoutMs = options.barrierTimeoutMs ?? 2000;
       try {
-        sequence += 1;
-        const n = sequence;
-        // Waiting starts before sending: our ping may overtake the NOTIFY's own reply.
-        const returned = pingReturned(n, timeoutMs);
-        returned.catch(() => {});
-        await channel.notify(`${pingPrefix}${n}`);
-        await returned;
+        await pingAndWait(options.barrierTimeoutMs ?? 2000);
       } catch {
         distrust("barrier not confirmed");
       }

@@ -11,6 +11,13 @@ import { openTestDatabase } from "../support/database";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { HttpClient } from "../support/http-client";
+import {
+  revokeFrom,
+  sameCookies,
+  sessionCacheState,
+  urlOfTestDatabase,
+  waitFor,
+} from "../support/instances";
 import { type run, startServerProcess, stop } from "../support/server-process";
 
 const SECRET = "two-instances-secret-0123456789-abcdefghij";
@@ -32,9 +39,7 @@ describe.runIf(databaseKinds.includes("postgres"))("two instances on one Postgre
   beforeAll(async () => {
     database = await openTestDatabase("postgres");
     // The servers use the database this handle created (and drops afterwards).
-    const url = new URL(process.env.TEST_DATABASE_URL ?? "");
-    url.pathname = `/${await currentDatabase(database)}`;
-    databaseUrl = url.toString();
+    databaseUrl = await urlOfTestDatabase(database);
     a = await start("");
     b = await start(a.url);
   }, 60_000);
@@ -54,23 +59,8 @@ describe.runIf(databaseKinds.includes("postgres"))("two instances on one Postgre
     return { onA, credentials };
   }
 
-  function sameCookies(from: HttpClient, baseUrl: string, origin: string) {
-    const client = new HttpClient(baseUrl, origin);
-    for (const name of from.jar.names()) client.jar.set(name, from.jar.get(name) ?? "");
-    return client;
-  }
-
-  async function currentId(client: HttpClient) {
-    const body = await (await client.query("session.current")).json();
-    return body.result.data.session.id as string;
-  }
-
-  async function revokeFromA(victim: HttpClient, credentials: { email: string; password: string }) {
-    const other = new HttpClient(a.url);
-    expect((await other.signIn(credentials)).status).toBe(200);
-    const id = await currentId(victim);
-    expect((await other.mutate("session.revoke", { id })).status).toBe(200);
-  }
+  const revokeFromA = (victim: HttpClient, credentials: { email: string; password: string }) =>
+    revokeFrom(a.url, victim, credentials);
 
   it("a session revoked on A is refused by B on its next request, though B had it cached", async () => {
     const { onA, credentials } = await signedInOnA();
@@ -96,11 +86,7 @@ describe.runIf(databaseKinds.includes("postgres"))("two instances on one Postgre
     expect((await onB.query("session.list")).status).toBe(401);
 
     // B listens again by itself, and serves from a flushed cache afterwards.
-    const health = await waitFor(async () => {
-      const body = await (await fetch(`${b.url}/healthz`)).json();
-      return body.sessionCache === "trusted" ? body : null;
-    });
-    expect(health).toMatchObject({ ok: true, sessionCache: "trusted" });
+    await waitFor(async () => ((await sessionCacheState(b.url)) === "trusted" ? true : null));
     const again = await signedInOnA();
     const againOnB = sameCookies(again.onA, b.url, a.url);
     expect((await againOnB.query("session.list")).status).toBe(200);
@@ -108,15 +94,6 @@ describe.runIf(databaseKinds.includes("postgres"))("two instances on one Postgre
     expect((await againOnB.query("session.list")).status).toBe(401);
   });
 });
-
-async function currentDatabase(handle: DatabaseHandle): Promise<string> {
-  const { sql } = await import("drizzle-orm");
-  const result = await handle.db.execute(sql`select current_database() as name`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-    name: string;
-  }[];
-  return rows[0]?.name ?? "";
-}
 
 /** Kills the LISTEN connection of the server process with this pid; returns how many were cut. */
 async function terminateListener(databaseUrl: string, pid: number): Promise<number> {
@@ -128,15 +105,5 @@ async function terminateListener(databaseUrl: string, pid: number): Promise<numb
     return rows.length;
   } finally {
     await admin.end();
-  }
-}
-
-async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -1,7 +1,8 @@
 /**
- * What the test run can reach. On a fresh machine with no PostgreSQL, no Chromium or no Python
- * with FastAPI the suites that need them are skipped, loudly; CI sets REQUIRE_POSTGRES=1,
- * REQUIRE_BROWSER=1 and REQUIRE_PYTHON=1, which turn a skip into a failure.
+ * What the test run can reach. On a fresh machine with no PostgreSQL, no Chromium, no Python
+ * with FastAPI or no PgBouncer the suites that need them are skipped, loudly; CI sets
+ * REQUIRE_POSTGRES=1, REQUIRE_BROWSER=1, REQUIRE_PYTHON=1 and REQUIRE_PGBOUNCER=1, which turn a
+ * skip into a failure.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,6 +15,7 @@ export const hasChromium = existsSync(chromiumPath);
 export const requirePostgres = process.env.REQUIRE_POSTGRES === "1";
 export const requireBrowser = process.env.REQUIRE_BROWSER === "1";
 export const requirePython = process.env.REQUIRE_PYTHON === "1";
+export const requirePgBouncer = process.env.REQUIRE_PGBOUNCER === "1";
 
 /** A Python interpreter that can run examples/validate-session-cookie/fastapi_app.py. */
 export interface PythonForFastApi {
@@ -45,6 +47,12 @@ export function findPythonForFastApi(): PythonForFastApi | null {
     }
   }
   return python;
+}
+
+/** Debian's pgbouncer binary, or $PGBOUNCER; null when there is none. */
+export function findPgBouncer(): string | null {
+  const candidates = [process.env.PGBOUNCER, "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"];
+  return candidates.find((path) => path && existsSync(path)) ?? null;
 }
 
 export type DatabaseKind = "pglite" | "postgres";

@@ -1,8 +1,10 @@
 import {
   chromiumPath,
+  findPgBouncer,
   findPythonForFastApi,
   hasChromium,
   requireBrowser,
+  requirePgBouncer,
   requirePostgres,
   requirePython,
   testDatabaseUrl,
@@ -26,6 +28,12 @@ export default function setup() {
     const line =
       "No Python with fastapi, uvicorn and asyncpg (set PYTHON, or apt-get install python3-fastapi python3-uvicorn python3-asyncpg): the cookie validator services suite (FastAPI and Node examples) is SKIPPED.";
     if (requirePython) problems.push(line);
+    else console.warn(`\n!!! SKIPPED: ${line}\n`);
+  }
+  if (!findPgBouncer() || !testDatabaseUrl) {
+    const line =
+      "No pgbouncer (apt-get install pgbouncer) or no TEST_DATABASE_URL: the connection pooler suite is SKIPPED.";
+    if (requirePgBouncer) problems.push(line);
     else console.warn(`\n!!! SKIPPED: ${line}\n`);
   }
   if (problems.length > 0) {

@@ -39,7 +39,7 @@ describe("parseConfig", () => {
       "http://127.0.0.1:3000",
       "http://[::1]:3000",
     ]);
-    expect(config.databaseUrl).toBeUndefined();
+    expect(config.database.url).toBeUndefined();
     expect(config.host).toBe("127.0.0.1");
   });
 

@@ -1,7 +1,8 @@
 /**
  * The session cache's trust rules with a scripted channel (the real LISTEN/NOTIFY paths are
  * covered by test/http/two-instances.test.ts): what is cached is served only while the channel
- * is provably up, and a read that raced an invalidation is never stored.
+ * provably works (one of our own pings came back), and a read that raced an invalidation is never
+ * stored.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ChannelHandlers, NotificationChannel } from "../../db/notifications";
@@ -26,9 +27,8 @@ function sessionOf(id: string, userId = "u1"): AuthSession {
 }
 
 /** A channel the test drives: it echoes notifications unless told to drop them. */
-function scriptedChannel() {
+function scriptedChannel({ echo = true } = {}) {
   let handlers: ChannelHandlers | null = null;
-  let echo = true;
   const channel: NotificationChannel = {
     async start(given) {
       handlers = given;
@@ -46,6 +46,9 @@ function scriptedChannel() {
     up: () => handlers?.onUp(),
     dropEchoes: () => {
       echo = false;
+    },
+    echoAgain: () => {
+      echo = true;
     },
   };
 }
@@ -115,6 +118,8 @@ describe("cache invalidation", () => {
     expect(cache.isTrusted).toBe(false);
     expect(cache.get("k2", Date.now())).toBeNull();
     script.up();
+    expect(cache.isTrusted).toBe(false); // listening again proves nothing yet
+    await new Promise((resolve) => setImmediate(resolve)); // its ping comes back
     expect(cache.isTrusted).toBe(true);
     expect(cache.get("k2", Date.now())).toBeNull();
     await invalidation.stop();
@@ -151,6 +156,29 @@ describe("cache invalidation", () => {
     expect(cache.isTrusted).toBe(true); // just before the stale period
     await vi.advanceTimersByTimeAsync(1100);
     expect(cache.isTrusted).toBe(false);
+    await invalidation.stop();
+  });
+
+  it("a listener that never hears its own pings (LISTEN behind a transaction pooler) is never trusted", async () => {
+    vi.useFakeTimers();
+    const cache = new SessionCache(30_000, 10);
+    const script = scriptedChannel({ echo: false });
+    const started = startCacheInvalidation(script.channel, cache, {
+      heartbeatMs: 1000,
+      staleAfterMs: 3000,
+      barrierTimeoutMs: 2000,
+    });
+    await vi.advanceTimersByTimeAsync(2000);
+    const invalidation = await started;
+    expect(cache.isTrusted).toBe(false); // LISTEN succeeded, yet nothing came back
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(cache.isTrusted).toBe(false);
+    cache.set("k", sessionOf("s1"), cache.generation, Date.now());
+    expect(cache.get("k", Date.now())).toBeNull();
+
+    script.echoAgain(); // the next heartbeat comes back: from then on the channel works
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(cache.isTrusted).toBe(true);
     await invalidation.stop();
   });
 });
