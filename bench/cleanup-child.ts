@@ -6,13 +6,13 @@
  * lends it CPU time.
  */
 import { openDatabase } from "../db/client";
-import { cleanupSessions } from "../server/sessions/admin-commands";
+import { cleanupSessions } from "../server/sessions/lifecycle/admin-commands";
 import {
   CLEANUP_LOCK_KEY,
   type CleanupProgress,
   runSessionCleanup,
   type SessionCleanupReport,
-} from "../server/sessions/cleanup";
+} from "../server/sessions/lifecycle/cleanup";
 import { productionConfig } from "./our-app";
 
 export interface CleanupInput {

@@ -5,7 +5,7 @@ import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { fromNodeHeaders, toNodeHandler } from "better-auth/node";
 import type { DatabaseHandle } from "../db/client";
 import { createRequestHandler } from "../server/http/server";
-import { CLIENT_IP_HEADER } from "../server/sessions/request-origin";
+import { CLIENT_IP_HEADER } from "../server/sessions/lifecycle/request-origin";
 import { type AppDependencies, createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";

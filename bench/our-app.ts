@@ -2,7 +2,7 @@
 import type { DatabaseHandle } from "../db/client";
 import { createAppDependencies, startSessionCache } from "../server/app";
 import { type Config, parseConfig } from "../server/env";
-import { storeSessionPolicy } from "../server/sessions/policy";
+import { storeSessionPolicy } from "../server/sessions/lifecycle/stored-policy";
 import type { AppDependencies } from "../server/trpc/context";
 
 /** Fixed so runs are comparable; never a real secret. */

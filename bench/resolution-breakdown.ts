@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { type AnyRouter, initTRPC } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { CLIENT_IP_HEADER } from "../server/sessions/request-origin";
+import { CLIENT_IP_HEADER } from "../server/sessions/lifecycle/request-origin";
 import { createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";
 import { openTarget } from "./database";

@@ -13,7 +13,7 @@
  */
 
 import postgres from "postgres";
-import type { SessionCleanupReport } from "../server/sessions/cleanup";
+import type { SessionCleanupReport } from "../server/sessions/lifecycle/cleanup";
 import { startChild } from "./child";
 import type { CleanupInput, CleanupMessage } from "./cleanup-child";
 import { waitForQuiet, watchCpuOf, watchOtherCpu } from "./cpu";

@@ -3,7 +3,7 @@
  * call after another. Sends its rows to the runner and exits.
  */
 import { performance } from "node:perf_hooks";
-import { CLIENT_IP_HEADER } from "../server/sessions/request-origin";
+import { CLIENT_IP_HEADER } from "../server/sessions/lifecycle/request-origin";
 import { createContext } from "../server/trpc/context";
 import { type DatabaseTarget, openTarget } from "./database";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
@@ -65,7 +65,8 @@ const cases: { key: string; label: string; cookie: string; resolve: Resolve }[] 
   },
   {
     key: "d",
-    label: "`auth.api.getSession`, ours (server/auth.ts; what Better Auth's own endpoints run)",
+    label:
+      "`auth.api.getSession`, ours (server/auth/better-auth.ts; what Better Auth's own endpoints run)",
     cookie: ourUser.cookie,
     resolve: async (headers) =>
       (await deps.auth.api.getSession({ headers, returnHeaders: true })).response !== null,

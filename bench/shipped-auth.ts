@@ -1,6 +1,6 @@
 /**
  * Better Auth "as shipped": the drizzle adapter on the project's schema, email + password, and
- * every other option at its default. The yardstick our own configuration (server/auth.ts) is
+ * every other option at its default. The yardstick our own configuration (server/auth/better-auth.ts) is
  * compared with.
  */
 import { betterAuth } from "better-auth";

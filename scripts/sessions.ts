@@ -1,7 +1,7 @@
 /**
  * `npm run sessions -- <command>`: session administration from the command line, with the same
  * configuration as the server (DATABASE_URL, or the embedded database in DATA_DIR). The commands
- * live in server/sessions/admin-commands.ts; this file parses arguments and prints.
+ * live in server/sessions/lifecycle/admin-commands.ts; this file parses arguments and prints.
  */
 import { parseArgs } from "node:util";
 import { openDatabase } from "../db/client";
@@ -16,9 +16,9 @@ import {
   revokeAllSessions,
   revokeSessionsByEmail,
   setUserRole,
-} from "../server/sessions/admin-commands";
-import { cleanupPolicy } from "../server/sessions/cleanup";
-import { storeSessionPolicy } from "../server/sessions/policy";
+} from "../server/sessions/lifecycle/admin-commands";
+import { cleanupPolicy } from "../server/sessions/lifecycle/cleanup";
+import { storeSessionPolicy } from "../server/sessions/lifecycle/stored-policy";
 
 const USAGE = `Usage: npm run sessions -- <command> [options]
 

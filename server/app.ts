@@ -1,14 +1,14 @@
 /** Wires the parts together; shared by the server's main and by tests, which open their own database. */
 import type { DatabaseHandle } from "../db/client";
-import { createAuth } from "./auth";
+import { createAuth } from "./auth/better-auth";
 import type { Config } from "./env";
-import { createActivityRecorder } from "./sessions/activity";
-import { createJwtVerifier, JwtKeyStore } from "./sessions/bearer";
-import { SESSION_CACHE_CHANNEL, startCacheInvalidation } from "./sessions/cache-invalidation";
-import { createSessionGate } from "./sessions/gate";
-import { createLiveness } from "./sessions/liveness";
-import { createCookieResigner } from "./sessions/secret-rotation";
-import { SessionCache } from "./sessions/session-cache";
+import { createJwtVerifier, JwtKeyStore } from "./sessions/authenticate/bearer";
+import { createSessionGate } from "./sessions/authenticate/gate";
+import { createCookieResigner } from "./sessions/authenticate/secret-rotation";
+import { SESSION_CACHE_CHANNEL, startCacheInvalidation } from "./sessions/cache/invalidation";
+import { createLiveness } from "./sessions/cache/liveness";
+import { SessionCache } from "./sessions/cache/session-cache";
+import { createActivityRecorder } from "./sessions/lifecycle/last-active";
 import { registerSessionCache } from "./sessions/session-changes";
 import type { AppDependencies } from "./trpc/context";
 

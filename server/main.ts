@@ -7,9 +7,9 @@ import { createAppDependencies, startSessionCache } from "./app";
 import { ConfigError, parseConfig } from "./env";
 import { createHttpServer } from "./http/server";
 import { logger } from "./logger";
-import { cleanupPolicy } from "./sessions/cleanup";
-import { startCleanupSchedule } from "./sessions/cleanup-schedule";
-import { storeSessionPolicy } from "./sessions/policy";
+import { cleanupPolicy } from "./sessions/lifecycle/cleanup";
+import { startCleanupSchedule } from "./sessions/lifecycle/cleanup-schedule";
+import { storeSessionPolicy } from "./sessions/lifecycle/stored-policy";
 
 const staticDir = fileURLToPath(new URL("../dist/client", import.meta.url));
 

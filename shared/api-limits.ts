@@ -7,7 +7,7 @@
  */
 export const MAX_TRPC_BATCH_SIZE = 10;
 
-/** Better Auth's own bounds for email + password accounts (server/auth.ts sets the same). */
+/** Better Auth's own bounds for email + password accounts (server/auth/better-auth.ts sets the same). */
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
 

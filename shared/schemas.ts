@@ -29,7 +29,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /**
  * A display name: trimmed, 1 to NAME_MAX_LENGTH UTF-16 code units, no control characters, and
  * well-formed Unicode (no lone surrogate, which PostgreSQL cannot store either). Sign-up (Better
- * Auth's user hooks, server/auth.ts) and `account.changeName` hold names to this one rule.
+ * Auth's user hooks, server/auth/better-auth.ts) and `account.changeName` hold names to this one rule.
  */
 export const nameSchema = z
   .string()

@@ -18,7 +18,7 @@ export const rateLimit = pgTable("rate_limit", {
 });
 
 /**
- * Our per-account limiter (server/sessions/rate-limit.ts): password attempts per account in a
+ * Our per-account limiter (server/account/attempt-limit.ts): password attempts per account in a
  * fixed window, whatever IP they come from. `key` = `sign-in:<normalized email>` or
  * `password:<user id>`. A separate table, so Better Auth's pruning (by its own, shorter
  * windows) never resets an account's count early.

@@ -8,7 +8,7 @@ SESSION_ABSOLUTE_LIFETIME_SEC (the app's value), and optionally BETTER_AUTH_PREV
 COOKIE_PREFIX (default better-auth), HOST (default 127.0.0.1), PORT (default 4001).
 
 Requires FastAPI >= 0.92 (Debian 12's python3-fastapi), uvicorn and asyncpg. The same rules as
-server/external/validate-session-cookie.ts; see README.md next to this file.
+examples/validate-session-cookie/validate-session-cookie.ts; see README.md next to this file.
 """
 
 import base64

@@ -8,10 +8,7 @@
  */
 import { createServer, type ServerResponse } from "node:http";
 import postgres from "postgres";
-import {
-  createSessionCookieValidator,
-  sessionCookieFromHeader,
-} from "../../server/external/validate-session-cookie";
+import { createSessionCookieValidator, sessionCookieFromHeader } from "./validate-session-cookie";
 
 /** Trimmed, as the app reads its own configuration (server/env.ts). */
 function required(name: string): string {

@@ -2,7 +2,7 @@
  * /api/auth/*: the Better Auth endpoints the product exposes, and nothing else.
  *
  * - GET /api/auth/get-session and GET /api/auth/token are answered here, after the session gate
- *   (server/sessions/gate.ts), through Better Auth's server API.
+ *   (server/sessions/authenticate/gate.ts), through Better Auth's server API.
  * - POST /api/auth/sign-out passes the gate too (binding is flagged or enforced there like
  *   anywhere), then Better Auth ends the session and clears the cookies.
  * - The other routed endpoints (ROUTED_AUTH_PATHS) go to Better Auth's router in a request we
@@ -18,10 +18,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isAPIError } from "better-auth/api";
 import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
-import { closedEndpointPaths, ROUTED_AUTH_PATHS } from "../auth";
+import { tooManyAttemptsMessage } from "../account/attempt-limit";
+import { closedEndpointPaths, ROUTED_AUTH_PATHS } from "../auth/better-auth";
 import { appRouter } from "../routers";
-import { forwardSetCookies } from "../sessions/cookies";
-import { tooManyAttemptsMessage } from "../sessions/rate-limit";
+import { forwardSetCookies } from "../sessions/authenticate/cookies";
 import type { AppDependencies } from "../trpc/context";
 import { sessionEndedError } from "../trpc/errors";
 import { MAX_BODY_BYTES, type RequestTarget, readBody, toHeaders } from "./request";

@@ -8,7 +8,7 @@ import { isDatabaseUnavailable } from "../../db/errors";
 import { MAX_TRPC_BATCH_SIZE } from "../../shared/api-limits";
 import { logger } from "../logger";
 import { appRouter } from "../routers";
-import { CLIENT_IP_HEADER } from "../sessions/request-origin";
+import { CLIENT_IP_HEADER } from "../sessions/lifecycle/request-origin";
 import { type AppDependencies, createContext } from "../trpc/context";
 import { AUTH_PREFIX, createAuthDoor } from "./auth-door";
 import { createClientIpResolver } from "./client-ip";

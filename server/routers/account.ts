@@ -2,8 +2,14 @@ import { TRPCError } from "@trpc/server";
 import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
 import { changeEmailInput, changeNameInput, changePasswordInput } from "../../shared/schemas";
 import { EndReason } from "../../shared/session-events";
+import { emailChangeKey } from "../account/attempt-limit";
 import { changeEmail } from "../account/change-email";
 import { changeName } from "../account/change-name";
+import { forwardSetCookies } from "../sessions/authenticate/cookies";
+import { deleteUserAndSessions } from "../sessions/lifecycle/session-store";
+import { afterSessionsChanged } from "../sessions/session-changes";
+import { ReasonedError } from "../trpc/errors";
+import { freshProcedure, protectedProcedure, router } from "../trpc/init";
 import {
   consumeAttemptOrRefuse,
   endCurrentSession,
@@ -12,13 +18,7 @@ import {
   replaceSessionWithPassword,
   requestActor,
   withPasswordAttemptLimit,
-} from "../sessions/auth-calls";
-import { forwardSetCookies } from "../sessions/cookies";
-import { deleteUserAndSessions } from "../sessions/end";
-import { emailChangeKey } from "../sessions/rate-limit";
-import { afterSessionsChanged } from "../sessions/session-changes";
-import { ReasonedError } from "../trpc/errors";
-import { freshProcedure, protectedProcedure, router } from "../trpc/init";
+} from "./better-auth-calls";
 
 /**
  * The account: its credentials and its email are sensitive and need a recently authenticated

@@ -4,9 +4,9 @@ import {
   AdminCommandError,
   revokeAllSessions,
   revokeSessionsByEmail,
-} from "../sessions/admin-commands";
-import { requestActor } from "../sessions/auth-calls";
+} from "../sessions/lifecycle/admin-commands";
 import { adminProcedure, router } from "../trpc/init";
+import { requestActor } from "./better-auth-calls";
 
 /** What administrators can do to other users' sessions (ASVS 7.4.5); the CLI does the same. */
 export const adminRouter = router({

@@ -2,15 +2,13 @@ import { TRPCError } from "@trpc/server";
 import { ErrorReason } from "../../shared/errors";
 import { activityInput, reauthenticateInput, revokeSessionInput } from "../../shared/schemas";
 import { EndReason } from "../../shared/session-events";
+import { listLiveSessions } from "../sessions/lifecycle/device-list";
+import { listActivity } from "../sessions/lifecycle/events";
 import {
-  endCurrentSession,
-  replaceSessionWithPassword,
-  requestActor,
-  withPasswordAttemptLimit,
-} from "../sessions/auth-calls";
-import { endAllSessions, endOtherSessions, endSessionById } from "../sessions/end";
-import { listActivity } from "../sessions/events";
-import { listLiveSessions } from "../sessions/sessions";
+  endAllSessions,
+  endOtherSessions,
+  endSessionById,
+} from "../sessions/lifecycle/session-store";
 import { sessionEndedError } from "../trpc/errors";
 import {
   cookieSessionProcedure,
@@ -19,6 +17,12 @@ import {
   publicProcedure,
   router,
 } from "../trpc/init";
+import {
+  endCurrentSession,
+  replaceSessionWithPassword,
+  requestActor,
+  withPasswordAttemptLimit,
+} from "./better-auth-calls";
 
 export const sessionRouter = router({
   /**

@@ -4,7 +4,7 @@
  * of this process at once and then waits for each cache's invalidation barrier, so other
  * instances have been notified too (see ./cache-invalidation.ts) before the caller returns.
  */
-import type { SessionCache } from "./session-cache";
+import type { SessionCache } from "./cache/session-cache";
 
 interface RegisteredCache {
   cache: SessionCache;

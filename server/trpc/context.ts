@@ -1,16 +1,16 @@
 /**
  * The tRPC context: a pure `createContextInner` (tests build it directly) and `createContext`,
- * which asks the session gate (server/sessions/gate.ts) for the request's session: the session
+ * which asks the session gate (server/sessions/authenticate/gate.ts) for the request's session: the session
  * cookie, or a bearer JWT (API clients, ADR 0012). Response cookies (sliding refresh, sign-out,
  * re-authentication) are collected in `resHeaders` and written by the HTTP adapter.
  */
 import type { Database } from "../../db/client";
 import { ErrorReason } from "../../shared/errors";
-import type { Auth, AuthSession } from "../auth";
+import type { Auth, AuthSession } from "../auth/better-auth";
 import type { Config } from "../env";
-import type { AuthMethod, SessionGate } from "../sessions/gate";
-import type { CookieResigner } from "../sessions/secret-rotation";
-import type { SessionCache } from "../sessions/session-cache";
+import type { AuthMethod, SessionGate } from "../sessions/authenticate/gate";
+import type { CookieResigner } from "../sessions/authenticate/secret-rotation";
+import type { SessionCache } from "../sessions/cache/session-cache";
 import { rethrowStoreUnavailable } from "./errors";
 
 export interface AppDependencies {

@@ -9,7 +9,7 @@ import { createAuthClient } from "better-auth/client";
 import { jwtClient } from "better-auth/client/plugins";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closedEndpointPaths } from "../../server/auth";
+import { closedEndpointPaths } from "../../server/auth/better-auth";
 import {
   AUTH_PREFIX,
   CLOSED_AUTH_ENDPOINTS,

@@ -8,7 +8,7 @@
 import { eq, like, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountRateLimit, rateLimit } from "../../db/schema";
-import { tooManyAttemptsMessage } from "../../server/sessions/rate-limit";
+import { tooManyAttemptsMessage } from "../../server/account/attempt-limit";
 import {
   startTestInstance,
   startTestServer,

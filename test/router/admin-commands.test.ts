@@ -12,7 +12,7 @@ import {
   revokeAllSessions,
   revokeSessionsByEmail,
   setUserRole,
-} from "../../server/sessions/admin-commands";
+} from "../../server/sessions/lifecycle/admin-commands";
 import { ErrorReason } from "../../shared/errors";
 import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";

@@ -12,8 +12,8 @@ import {
   cleanupExpiredSessions,
   cleanupPolicy,
   runSessionCleanup,
-} from "../../server/sessions/cleanup";
-import { startCleanupSchedule } from "../../server/sessions/cleanup-schedule";
+} from "../../server/sessions/lifecycle/cleanup";
+import { startCleanupSchedule } from "../../server/sessions/lifecycle/cleanup-schedule";
 import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";

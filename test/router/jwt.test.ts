@@ -7,7 +7,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { jwks, session } from "../../db/schema";
-import { JWT_CLOCK_TOLERANCE_SEC } from "../../server/sessions/bearer";
+import { JWT_CLOCK_TOLERANCE_SEC } from "../../server/sessions/authenticate/bearer";
 import { createContext } from "../../server/trpc/context";
 import { ErrorReason } from "../../shared/errors";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";

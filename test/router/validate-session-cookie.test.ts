@@ -13,8 +13,8 @@ import {
   createSessionCookieValidator,
   type SessionQuery,
   sessionCookieFromHeader,
-} from "../../server/external/validate-session-cookie";
-import { hashSessionToken } from "../../server/sessions/events";
+} from "../../examples/validate-session-cookie/validate-session-cookie";
+import { hashSessionToken } from "../../server/sessions/lifecycle/events";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";

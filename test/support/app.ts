@@ -9,7 +9,7 @@ import type { DatabaseHandle } from "../../db/client";
 import { createAppDependencies, startSessionCache } from "../../server/app";
 import { type Config, parseConfig } from "../../server/env";
 import { createRequestHandler } from "../../server/http/server";
-import { storeSessionPolicy } from "../../server/sessions/policy";
+import { storeSessionPolicy } from "../../server/sessions/lifecycle/stored-policy";
 import type { AppDependencies } from "../../server/trpc/context";
 import { openTestDatabase } from "./database";
 import type { DatabaseKind } from "./environment";

@@ -5,7 +5,7 @@
  */
 
 import { appRouter } from "../../server/routers";
-import { CLIENT_IP_HEADER } from "../../server/sessions/request-origin";
+import { CLIENT_IP_HEADER } from "../../server/sessions/lifecycle/request-origin";
 import { type AppDependencies, createContext } from "../../server/trpc/context";
 import { createCallerFactory } from "../../server/trpc/init";
 import { CookieJar } from "./cookie-jar";

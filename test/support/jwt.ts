@@ -4,7 +4,7 @@
  * wrong issuer or audience, an expired token).
  */
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
-import type { Auth } from "../../server/auth";
+import type { Auth } from "../../server/auth/better-auth";
 
 export interface ApiTokenClaims {
   sid: string;

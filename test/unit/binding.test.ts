@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createClientIpResolver } from "../../server/http/client-ip";
-import { browserFamily, compareBinding, networkPrefix } from "../../server/sessions/binding";
+import {
+  browserFamily,
+  compareBinding,
+  networkPrefix,
+} from "../../server/sessions/authenticate/binding";
 
 const FIREFOX_132_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0";
 const FIREFOX_133_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";

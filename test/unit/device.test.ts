@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeDevice } from "../../server/sessions/device";
+import { describeDevice } from "../../server/sessions/lifecycle/device-description";
 
 describe("describeDevice", () => {
   it.each([

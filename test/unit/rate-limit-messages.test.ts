@@ -1,7 +1,7 @@
 /** What the SPA shows when a sign-in or sign-up is rate limited. */
 import { describe, expect, it } from "vitest";
 import { describeAuthError } from "../../client/features/auth/auth-errors";
-import { tooManyAttemptsMessage } from "../../server/sessions/rate-limit";
+import { tooManyAttemptsMessage } from "../../server/account/attempt-limit";
 
 describe("rate limit messages", () => {
   it("says how long to wait: seconds below two minutes, whole minutes (rounded up) from there", () => {

@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ChannelHandlers, NotificationChannel } from "../../db/notifications";
-import type { AuthSession } from "../../server/auth";
-import { startCacheInvalidation } from "../../server/sessions/cache-invalidation";
-import { SessionCache } from "../../server/sessions/session-cache";
+import type { AuthSession } from "../../server/auth/better-auth";
+import { startCacheInvalidation } from "../../server/sessions/cache/invalidation";
+import { SessionCache } from "../../server/sessions/cache/session-cache";
 
 function sessionOf(id: string, userId = "u1"): AuthSession {
   const now = new Date();

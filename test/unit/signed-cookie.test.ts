@@ -1,5 +1,5 @@
 /**
- * The session cookie reader of our resolver (server/sessions/signed-cookie.ts): it scans the
+ * The session cookie reader of our resolver (server/sessions/authenticate/signed-cookie.ts): it scans the
  * Cookie header in place, for speed, so it is checked against the obvious split-based reading on
  * generated headers, and its signature check against Node's HMAC with a string key.
  */
@@ -10,7 +10,7 @@ import {
   readSignedSessionToken,
   signSessionToken,
   verifySessionCookie,
-} from "../../server/sessions/signed-cookie";
+} from "../../server/sessions/authenticate/signed-cookie";
 
 const NAME = "better-auth.session_token";
 const SECRET = "signed-cookie-test-secret-0123456789abcdef";

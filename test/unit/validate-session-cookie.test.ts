@@ -8,8 +8,8 @@ import {
   createSessionCookieValidator,
   type SessionQuery,
   sessionCookieFromHeader,
-} from "../../server/external/validate-session-cookie";
-import { hashSessionToken } from "../../server/sessions/events";
+} from "../../examples/validate-session-cookie/validate-session-cookie";
+import { hashSessionToken } from "../../server/sessions/lifecycle/events";
 
 const SECRET = "unit-test-secret-0123456789abcdefghijklmnop";
 const TOKEN = "abcDEF0123456789abcDEF0123456789";

@@ -7,8 +7,8 @@
  * the session proves live the browser gets the re-signed cookie, with Better Auth's attributes.
  */
 import { createHash } from "node:crypto";
-import type { Auth } from "../auth";
-import type { Config } from "../env";
+import type { Auth } from "../../auth/better-auth";
+import type { Config } from "../../env";
 import { replaceCookieValue, signSessionToken, verifySessionCookie } from "./signed-cookie";
 
 /**

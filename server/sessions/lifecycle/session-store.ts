@@ -4,10 +4,10 @@
  * transaction-local settings set here, in the same transaction as the delete.
  */
 import { and, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { session, user } from "../../db/schema";
-import type { EndReason } from "../../shared/session-events";
-import { afterSessionsChanged } from "./session-changes";
+import type { Database } from "../../../db/client";
+import { session, user } from "../../../db/schema";
+import type { EndReason } from "../../../shared/session-events";
+import { afterSessionsChanged } from "../session-changes";
 
 /** Who ended the session: the signed-in user (from one of their sessions), an admin, or the system. */
 export interface Actor {
@@ -17,7 +17,7 @@ export interface Actor {
   userAgent?: string | null;
 }
 
-/** The reason `cleanup` is the trigger's cue for `cleaned_up` events (server/sessions/cleanup.ts). */
+/** The reason `cleanup` is the trigger's cue for `cleaned_up` events (server/sessions/lifecycle/cleanup.ts). */
 export type EndCause = EndReason | "cleanup";
 
 type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];

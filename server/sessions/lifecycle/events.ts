@@ -1,14 +1,14 @@
 /**
  * The activity log (`session_event`). End events are written by the database trigger (see
- * server/sessions/end.ts); the others are recorded here, from Better Auth's hooks and our context.
+ * server/sessions/lifecycle/session-store.ts); the others are recorded here, from Better Auth's hooks and our context.
  */
 import { createHash } from "node:crypto";
 import { and, desc, eq, isNotNull, lt, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
-import type { Database } from "../../db/client";
-import { sessionEvent } from "../../db/schema";
-import type { SessionActivityEvent, SessionEventType } from "../../shared/session-events";
-import { describeDevice } from "./device";
+import type { Database } from "../../../db/client";
+import { sessionEvent } from "../../../db/schema";
+import type { SessionActivityEvent, SessionEventType } from "../../../shared/session-events";
+import { describeDevice } from "./device-description";
 
 export interface NewSessionEvent {
   userId: string;

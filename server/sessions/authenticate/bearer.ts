@@ -7,8 +7,8 @@
  * and the absolute lifetime and binding apply to them (ADR 0018).
  */
 import { errors, importJWK, jwtVerify } from "jose";
-import type { Database } from "../../db/client";
-import { jwks } from "../../db/schema";
+import type { Database } from "../../../db/client";
+import { jwks } from "../../../db/schema";
 
 /** The only algorithm accepted: the keys the jwt plugin generates here are Ed25519. */
 export const JWT_ALGORITHM = "EdDSA";

@@ -4,18 +4,18 @@ import { eq } from "drizzle-orm";
 import { user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import type { EndReason } from "../../shared/session-events";
-import type { Context } from "../trpc/context";
-import { ReasonedError } from "../trpc/errors";
-import { forwardSetCookies } from "./cookies";
-import type { Actor } from "./end";
 import {
   clearAttempts,
   consumeAttempt,
   passwordCheckKey,
   tooManyAttemptsMessage,
-} from "./rate-limit";
-import { runAsReauthentication } from "./reauthentication";
-import { requestOrigin } from "./request-origin";
+} from "../account/attempt-limit";
+import { runAsReauthentication } from "../auth/reauthentication";
+import { forwardSetCookies } from "../sessions/authenticate/cookies";
+import { requestOrigin } from "../sessions/lifecycle/request-origin";
+import type { Actor } from "../sessions/lifecycle/session-store";
+import type { Context } from "../trpc/context";
+import { ReasonedError } from "../trpc/errors";
 
 /** The signed-in user making this request, as the actor recorded on the sessions they end. */
 export function requestActor(
@@ -71,7 +71,7 @@ export async function replaceSessionWithPassword(
   if (!owner) {
     throw new ReasonedError("UNAUTHORIZED", ErrorReason.SESSION_REQUIRED, "Sign in to continue");
   }
-  // The session hook (server/auth.ts) ends the old session, and the others when asked, before
+  // The session hook (server/auth/better-auth.ts) ends the old session, and the others when asked, before
   // the new one is created: this never trips the session limit nor ends its own successor.
   const reauthentication = {
     sessionId: ctx.session.id,

@@ -4,9 +4,9 @@
  * too, so the gate can end them with the right reason.
  */
 import { eq, type SQL } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { session, user } from "../../db/schema";
-import type { AuthSession } from "../auth";
+import type { Database } from "../../../db/client";
+import { session, user } from "../../../db/schema";
+import type { AuthSession } from "../../auth/better-auth";
 
 /** The columns a resolved session carries, written once for both lookups below. */
 const sessionWithUser = {

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { session } from "../../db/schema";
+import type { Database } from "../../../db/client";
+import { session } from "../../../db/schema";
 
 /**
  * "Last active" for the device list. Better Auth only writes `updated_at` on a sliding refresh

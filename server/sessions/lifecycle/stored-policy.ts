@@ -1,7 +1,7 @@
 /** The parts of the session policy the database enforces, and the checks made per request. */
-import type { Database } from "../../db/client";
-import { sessionPolicy } from "../../db/schema";
-import type { SessionPolicy } from "../env";
+import type { Database } from "../../../db/client";
+import { sessionPolicy } from "../../../db/schema";
+import type { SessionPolicy } from "../../env";
 
 /**
  * Writes the configured limit, limit policy and absolute lifetime into `session_policy`, which

@@ -149,7 +149,7 @@ function verifiedToken(
 
 /**
  * What the app stores for a token: hex(SHA-256(token)), the same as `hashSessionToken` in
- * server/sessions/events.ts (repeated here so this file stays self-contained).
+ * server/sessions/lifecycle/events.ts (repeated here so this file stays self-contained).
  */
 function storedToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");

@@ -5,9 +5,9 @@
  * through the gate (./gate.ts); Better Auth's own deletion hook names its reasons with it too.
  * Pure: the gate carries out what it decides (ends the session, flags it, clears cookies).
  */
-import { ErrorReason } from "../../shared/errors";
-import { EndReason } from "../../shared/session-events";
-import type { SessionPolicy } from "../env";
+import { ErrorReason } from "../../../shared/errors";
+import { EndReason } from "../../../shared/session-events";
+import type { SessionPolicy } from "../../env";
 import { type BindingMismatch, compareBinding, type SessionOrigin } from "./binding";
 
 /** The session row's fields the decision reads. */

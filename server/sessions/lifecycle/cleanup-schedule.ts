@@ -3,8 +3,8 @@
  * at a time. Runs are chained (the next is timed when one ends), so one process never runs two at
  * once; across instances `tryExclusive` lets whoever holds the lock do it and the rest skip.
  */
-import type { DatabaseHandle } from "../../db/client";
-import type { SessionPolicy } from "../env";
+import type { DatabaseHandle } from "../../../db/client";
+import type { SessionPolicy } from "../../env";
 import {
   CLEANUP_LOCK_KEY,
   type CleanupPolicy,

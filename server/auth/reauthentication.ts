@@ -1,12 +1,12 @@
 /**
  * Marks the Better Auth sign-in that re-authentication makes, with the session it replaces, so
- * the session hooks (server/auth.ts) end exactly that session, once, and record it as a
+ * the session hooks (server/auth/better-auth.ts) end exactly that session, once, and record it as a
  * re-authentication rather than as a new sign-in. AsyncLocalStorage follows the call through
  * Better Auth without a header a client could forge.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { EndReason } from "../../shared/session-events";
-import type { Actor } from "./end";
+import type { Actor } from "../sessions/lifecycle/session-store";
 
 export interface Reauthentication {
   /** The session being replaced. */

@@ -9,7 +9,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { accountRateLimit } from "../../db/schema";
 import type { RateLimitPolicy } from "../env";
-import { deleteInBatches } from "./events";
+import { deleteInBatches } from "../sessions/lifecycle/events";
 
 export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSec: number };
 

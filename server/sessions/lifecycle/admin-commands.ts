@@ -3,9 +3,9 @@
  * prints). An operator at the command line is the actor: no user, no session, no address.
  */
 import { and, eq, inArray, lte, ne, type SQL, sql } from "drizzle-orm";
-import type { Database, DatabaseHandle } from "../../db/client";
-import { session, USER_ROLES, type UserRole, user } from "../../db/schema";
-import { EndReason } from "../../shared/session-events";
+import type { Database, DatabaseHandle } from "../../../db/client";
+import { session, USER_ROLES, type UserRole, user } from "../../../db/schema";
+import { EndReason } from "../../../shared/session-events";
 import {
   CLEANUP_LOCK_KEY,
   type CleanupPolicy,
@@ -13,7 +13,7 @@ import {
   runSessionCleanup,
   type SessionCleanupReport,
 } from "./cleanup";
-import { type Actor, endSessionsOfUsers, endSessionsWhere } from "./end";
+import { type Actor, endSessionsOfUsers, endSessionsWhere } from "./session-store";
 
 /** How administrative actions from the CLI are recorded (ASVS 7.4.5: who ended the sessions). */
 export const CLI_ACTOR: Actor = {

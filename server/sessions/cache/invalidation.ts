@@ -15,7 +15,7 @@
  * instance has applied the change, and PostgreSQL has delivered it to every other listener.
  */
 import { randomBytes } from "node:crypto";
-import type { NotificationChannel } from "../../db/notifications";
+import type { NotificationChannel } from "../../../db/notifications";
 import type { SessionCache } from "./session-cache";
 
 export const SESSION_CACHE_CHANNEL = "session_cache";

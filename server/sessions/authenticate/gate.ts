@@ -15,24 +15,24 @@
  *   the cookies of a session that no longer exists (both with their Set-Cookie forwarded).
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { session } from "../../db/schema";
-import { ErrorReason } from "../../shared/errors";
-import { EndReason, SessionEventType } from "../../shared/session-events";
-import type { Auth, AuthSession } from "../auth";
-import type { SessionPolicy } from "../env";
-import type { ActivityRecorder } from "./activity";
+import type { Database } from "../../../db/client";
+import { session } from "../../../db/schema";
+import { ErrorReason } from "../../../shared/errors";
+import { EndReason, SessionEventType } from "../../../shared/session-events";
+import type { Auth, AuthSession } from "../../auth/better-auth";
+import type { SessionPolicy } from "../../env";
+import type { SessionCache } from "../cache/session-cache";
+import { findSessionEnd, hashSessionToken, recordSessionEvent } from "../lifecycle/events";
+import type { ActivityRecorder } from "../lifecycle/last-active";
+import { requestOrigin } from "../lifecycle/request-origin";
+import { endSessionById } from "../lifecycle/session-store";
 import { type JwtVerifier, readBearerToken } from "./bearer";
 import type { BindingMismatch, SessionOrigin } from "./binding";
 import { forwardSetCookies, withoutCookie } from "./cookies";
 import { decideSession, describeMismatch, type SessionDecision } from "./decision";
-import { endSessionById } from "./end";
-import { findSessionEnd, hashSessionToken, recordSessionEvent } from "./events";
-import { explainEndedSession, reasonForSessionEnd } from "./explain";
-import { requestOrigin } from "./request-origin";
-import { loadSession, loadSessionById } from "./resolver";
+import { explainEndedSession, reasonForSessionEnd } from "./explain-ended";
+import { loadSession, loadSessionById } from "./lookup";
 import type { CookieResigner } from "./secret-rotation";
-import type { SessionCache } from "./session-cache";
 import { readSignedSessionToken } from "./signed-cookie";
 
 /** How a request's session was established: the session cookie, or a bearer JWT (API clients). */

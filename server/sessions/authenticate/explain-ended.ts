@@ -5,10 +5,10 @@
  * ./events.ts; by a JWT's claims: below).
  */
 import { and, desc, eq, isNotNull } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { sessionEvent } from "../../db/schema";
-import { ErrorReason } from "../../shared/errors";
-import { EndReason } from "../../shared/session-events";
+import type { Database } from "../../../db/client";
+import { sessionEvent } from "../../../db/schema";
+import { ErrorReason } from "../../../shared/errors";
+import { EndReason } from "../../../shared/session-events";
 
 /** Why the session a valid JWT names is gone. One indexed lookup. */
 export async function explainEndedSession(

@@ -1,6 +1,6 @@
 import { and, eq, gt } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { session } from "../../db/schema";
+import type { Database } from "../../../db/client";
+import { session } from "../../../db/schema";
 import type { SessionCache } from "./session-cache";
 
 /**

@@ -7,29 +7,33 @@ import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { jwt } from "better-auth/plugins/jwt";
 import { eq } from "drizzle-orm";
-import type { Database } from "../db/client";
-import * as schema from "../db/schema";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../shared/api-limits";
-import { ErrorReason } from "../shared/errors";
-import { emailSchema, nameSchema } from "../shared/schemas";
-import { EndReason, SessionEventType } from "../shared/session-events";
-import type { Config } from "./env";
-import { logger, serializeError } from "./logger";
-import { decideSession } from "./sessions/decision";
-import { endAllSessions, endSessionById, endSessionsWhere } from "./sessions/end";
-import { hashSessionToken, recordSessionEvent } from "./sessions/events";
-import { hashSessionTokensAtRest } from "./sessions/hashed-tokens";
-import type { SessionLiveness } from "./sessions/liveness";
+import type { Database } from "../../db/client";
+import * as schema from "../../db/schema";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../shared/api-limits";
+import { ErrorReason } from "../../shared/errors";
+import { emailSchema, nameSchema } from "../../shared/schemas";
+import { EndReason, SessionEventType } from "../../shared/session-events";
 import {
   clearAttempts,
   consumeAttempt,
   signInAttemptKey,
   tooManyAttemptsMessage,
-} from "./sessions/rate-limit";
-import { currentReauthentication, isReauthentication } from "./sessions/reauthentication";
-import { CLIENT_IP_HEADER, requestOrigin } from "./sessions/request-origin";
-import { betterAuthSecrets } from "./sessions/secret-rotation";
-import { afterSessionsChanged } from "./sessions/session-changes";
+} from "../account/attempt-limit";
+import type { Config } from "../env";
+import { logger, serializeError } from "../logger";
+import { decideSession } from "../sessions/authenticate/decision";
+import { betterAuthSecrets } from "../sessions/authenticate/secret-rotation";
+import type { SessionLiveness } from "../sessions/cache/liveness";
+import { hashSessionToken, recordSessionEvent } from "../sessions/lifecycle/events";
+import { CLIENT_IP_HEADER, requestOrigin } from "../sessions/lifecycle/request-origin";
+import {
+  endAllSessions,
+  endSessionById,
+  endSessionsWhere,
+} from "../sessions/lifecycle/session-store";
+import { afterSessionsChanged } from "../sessions/session-changes";
+import { hashSessionTokensAtRest } from "./hashed-tokens";
+import { currentReauthentication, isReauthentication } from "./reauthentication";
 
 /** Version stamped into a cookie cache entry; a dead session yields a different one, so the cache is refused. */
 const LIVE = "live";
@@ -403,7 +407,7 @@ function onlyRoutedEndpoints(): BetterAuthPlugin {
 /**
  * JWTs for API clients (ADR 0012): GET /api/auth/token turns a cookie session into a short-lived
  * EdDSA JWT naming the session (`sid`) and the user (`sub`); /api/auth/jwks serves the public
- * key. Our tRPC context verifies them itself (server/sessions/bearer.ts); Better Auth's own
+ * key. Our tRPC context verifies them itself (server/sessions/authenticate/bearer.ts); Better Auth's own
  * endpoints do not accept them.
  */
 function jwtForApiClients(config: Config) {

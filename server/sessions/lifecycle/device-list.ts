@@ -3,9 +3,9 @@
  * user's session can never be read through it; ending sessions lives in ./end.ts.
  */
 import { and, desc, eq, gt } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { session } from "../../db/schema";
-import { type DeviceDescription, describeDevice } from "./device";
+import type { Database } from "../../../db/client";
+import { session } from "../../../db/schema";
+import { type DeviceDescription, describeDevice } from "./device-description";
 
 export interface DeviceSession {
   id: string;

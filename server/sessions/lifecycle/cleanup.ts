@@ -6,12 +6,12 @@
  * with reason `idle_timeout` or `absolute_timeout` for every row.
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { Database, DatabaseHandle } from "../../db/client";
-import { session } from "../../db/schema";
-import type { Config, SessionPolicy } from "../env";
-import { withEndCause } from "./end";
+import type { Database, DatabaseHandle } from "../../../db/client";
+import { session } from "../../../db/schema";
+import { pruneAccountRateLimits } from "../../account/attempt-limit";
+import type { Config, SessionPolicy } from "../../env";
 import { deleteOldEvents, rowCount } from "./events";
-import { pruneAccountRateLimits } from "./rate-limit";
+import { withEndCause } from "./session-store";
 
 /** Rows per delete statement: large enough to be quick, small enough to hold locks briefly. */
 export const DEFAULT_CLEANUP_BATCH_SIZE = 5000;

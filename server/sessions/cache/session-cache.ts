@@ -4,7 +4,7 @@
  * listening (./cache-invalidation.ts); untrusted, it answers nothing and every request reads the
  * database. A read that raced an invalidation is not stored (the generation check).
  */
-import type { AuthSession } from "../auth";
+import type { AuthSession } from "../../auth/better-auth";
 
 interface Entry {
   auth: AuthSession;
