@@ -4,9 +4,9 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { fromNodeHeaders, toNodeHandler } from "better-auth/node";
 import type { DatabaseHandle } from "../db/client";
-import { createRequestHandler } from "../server/http/server";
+import type { AppDependencies } from "../server/dependencies";
 import { CLIENT_IP_HEADER } from "../server/sessions/lifecycle/request-origin";
-import { type AppDependencies, createContext } from "../server/trpc/context";
+import { createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
 import type { ScenarioId } from "./scenarios";
@@ -113,14 +113,11 @@ export async function createListener(
   // (d) The production server's request handler: CORS/CSRF guard, client IP, Better Auth, tRPC.
   // (d3 and the scale phase's cache-off rows) the same with the in-process session cache off.
   const noCache = scenario === "ours-context-nocache" || scenario === "ours-server-nocache";
-  const deps = await startOurApp(database, baseUrl, databaseUrl, noCache ? NO_SESSION_CACHE : {});
-  const productionHandler = createRequestHandler(deps, {
-    staticDir: "/nonexistent-bench-static", // the SPA is never requested
-    onError: (error) => console.error("[bench server]", error),
-  });
+  const app = await startOurApp(database, baseUrl, databaseUrl, noCache ? NO_SESSION_CACHE : {});
+  const productionHandler = app.handler;
   if (scenario === "ours-server" || scenario === "ours-server-nocache") return productionHandler;
   if (scenario === "ours-public") return oursPublicListener(productionHandler);
-  return oursContextListener(deps, productionHandler);
+  return oursContextListener(app.deps, productionHandler);
 }
 
 function trpcPath(req: IncomingMessage, prefix: string): string {

@@ -1,9 +1,7 @@
-/** Our app's dependencies, configured and started the way `npm start` (server/main.ts) does. */
+/** Our app, configured and started by `startApp`, as `npm start` (server/main.ts) starts it. */
 import type { DatabaseHandle } from "../db/client";
-import { createAppDependencies, startSessionCache } from "../server/app";
+import { type App, startApp } from "../server/app";
 import { type Config, parseConfig } from "../server/env";
-import { storeSessionPolicy } from "../server/sessions/lifecycle/stored-policy";
-import type { AppDependencies } from "../server/trpc/context";
 
 /** Fixed so runs are comparable; never a real secret. */
 export const BENCH_SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -30,20 +28,14 @@ export function productionConfig(
   });
 }
 
-/**
- * The steps of server/main.ts between "database migrated" and "listen": keep them in step, or
- * rows d and d2 stop measuring what production runs (without `startSessionCache`, for one, the
- * in-process session cache is never trusted and every request reads the database).
- */
+/** What server/main.ts runs between "database migrated" and "listen", with the bench's configuration. */
 export async function startOurApp(
   database: DatabaseHandle,
   baseUrl: string,
   databaseUrl: string | undefined,
   extraEnv: ExtraEnv = {},
-): Promise<AppDependencies> {
+): Promise<App> {
   const config = productionConfig(baseUrl, databaseUrl, extraEnv);
-  await storeSessionPolicy(database.db, config.session);
-  const deps = createAppDependencies(database, config);
-  await startSessionCache(database, deps, (line) => console.warn(`[bench] ${line}`));
-  return deps;
+  // The SPA is never requested.
+  return startApp(database, config, { staticDir: "/nonexistent-bench-static" });
 }

@@ -25,7 +25,7 @@ const WARMUP_ROUNDS = 2;
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-breakdown-"));
 const database = await openTarget({ kind: "pglite", dataDir });
 const baseUrl = "http://127.0.0.1:3000";
-const deps = await startOurApp(database, baseUrl, undefined);
+const { deps } = await startOurApp(database, baseUrl, undefined);
 // The device our HTTP layer would describe: its user agent and the client IP it sets.
 const device = { "user-agent": BENCH_USER_AGENT, [CLIENT_IP_HEADER]: "127.0.0.1" };
 // A real sign-up, as in production: Better Auth's request handling has run once in this process.

@@ -33,9 +33,9 @@ const databaseUrl = input.database.kind === "postgres" ? input.database.url : un
 const shipped = { db: database.db, baseUrl, secret: BENCH_SECRET };
 const shippedDb = createShippedAuth({ ...shipped, cookieCache: false });
 const shippedCache = createShippedAuth({ ...shipped, cookieCache: true });
-const deps = await startOurApp(database, baseUrl, databaseUrl);
+const { deps } = await startOurApp(database, baseUrl, databaseUrl);
 // The same app with the in-process session cache off: every createContext is a cache miss.
-const depsMiss = await startOurApp(database, baseUrl, databaseUrl, NO_SESSION_CACHE);
+const { deps: depsMiss } = await startOurApp(database, baseUrl, databaseUrl, NO_SESSION_CACHE);
 
 // The client IP our HTTP layer would have set, so our binding check sees the sign-up's device.
 const device = { "user-agent": BENCH_USER_AGENT, [CLIENT_IP_HEADER]: "127.0.0.1" };

@@ -18,6 +18,7 @@ import {
   setUserRole,
 } from "../server/sessions/lifecycle/admin-commands";
 import { cleanupPolicy } from "../server/sessions/lifecycle/cleanup";
+import { createSessionStore } from "../server/sessions/lifecycle/session-store";
 import { storeSessionPolicy } from "../server/sessions/lifecycle/stored-policy";
 
 const USAGE = `Usage: npm run sessions -- <command> [options]
@@ -119,6 +120,8 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
     await migrateDatabase(database);
     // The triggers read the policy; the cleanup must judge lifetimes as the server does.
     await storeSessionPolicy(database.db, config.session);
+    // No cache of its own: the database announces every ended session to the servers' caches.
+    const sessions = createSessionStore(database.db);
     switch (command.name) {
       case "cleanup": {
         const report = await cleanupSessions(database, cleanupPolicy(config), (progress) =>
@@ -139,12 +142,12 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
         return;
       }
       case "revoke": {
-        const result = await revokeSessionsByEmail(database.db, command.email);
+        const result = await revokeSessionsByEmail(sessions, command.email);
         console.log(`Ended ${result.sessionsEnded} session(s) of ${result.email}.`);
         return;
       }
       case "revoke-all": {
-        const result = await revokeAllSessions(database.db);
+        const result = await revokeAllSessions(sessions);
         console.log(`Ended ${result.sessionsEnded} session(s) of every user.`);
         return;
       }

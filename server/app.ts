@@ -1,33 +1,96 @@
-/** Wires the parts together; shared by the server's main and by tests, which open their own database. */
+/**
+ * The composition root: every long-lived part of the server is made here, once, from an open
+ * (migrated) database and the configuration. server/main.ts, the tests and the bench all start
+ * the app through `startApp`, so each of them runs what production runs.
+ *
+ * Order matters once: the session cache's invalidation channel is listening before the session
+ * store is made, so every session ended from then on reaches every instance's cache.
+ */
+import type { RequestListener } from "node:http";
+import type { Logger } from "pino";
 import type { DatabaseHandle } from "../db/client";
 import { createAuth } from "./auth/better-auth";
+import type { AppDependencies } from "./dependencies";
 import type { Config } from "./env";
+import { createRequestHandler } from "./http/server";
+import { logger } from "./logger";
 import { createJwtVerifier, JwtKeyStore } from "./sessions/authenticate/bearer";
 import { createSessionGate } from "./sessions/authenticate/gate";
 import { createCookieResigner } from "./sessions/authenticate/secret-rotation";
-import { SESSION_CACHE_CHANNEL, startCacheInvalidation } from "./sessions/cache/invalidation";
+import {
+  type CacheInvalidation,
+  SESSION_CACHE_CHANNEL,
+  startCacheInvalidation,
+} from "./sessions/cache/invalidation";
 import { createLiveness } from "./sessions/cache/liveness";
 import { SessionCache } from "./sessions/cache/session-cache";
+import { cleanupPolicy } from "./sessions/lifecycle/cleanup";
+import { startCleanupSchedule } from "./sessions/lifecycle/cleanup-schedule";
 import { createActivityRecorder } from "./sessions/lifecycle/last-active";
-import { registerSessionCache } from "./sessions/session-changes";
-import type { AppDependencies } from "./trpc/context";
+import { createSessionStore, type SessionCacheLink } from "./sessions/lifecycle/session-store";
+import { storeSessionPolicy } from "./sessions/lifecycle/stored-policy";
 
-export function createAppDependencies(database: DatabaseHandle, config: Config): AppDependencies {
+/** Where the app's own lines go: cache trust changes (warn), cleanup runs (info), failures (error). */
+export type AppLog = Pick<Logger, "info" | "warn" | "error">;
+
+export interface AppOptions {
+  /** The built SPA served at `/` (vite build output). */
+  staticDir: string;
+  /** Default: the server's logger (./logger.ts). */
+  log?: AppLog;
+}
+
+export interface App {
+  deps: AppDependencies;
+  /** The whole app as a node:http request listener. */
+  handler: RequestListener;
+  /** Stops the cleanup schedule (after its current batch) and the cache's channel; the database stays open. */
+  stop(): Promise<void>;
+}
+
+export async function startApp(
+  database: DatabaseHandle,
+  config: Config,
+  options: AppOptions,
+): Promise<App> {
+  const log = options.log ?? logger;
   const { db } = database;
   const policy = config.session;
-  // Untrusted (so unused) until startSessionCache has its invalidation channel listening.
+  // The database triggers read the policy (session limit, absolute lifetime).
+  await storeSessionPolicy(db, policy);
+
+  // Untrusted (so unused) until its invalidation channel proves to work.
   const sessionCache = new SessionCache(policy.cacheTtlSec * 1000, policy.cacheMaxEntries);
-  const auth = createAuth({ db, config, liveness: createLiveness(db, sessionCache) });
+  const invalidation = await startSessionCacheInvalidation(database, config, sessionCache, (line) =>
+    log.warn(line),
+  );
+  const cacheLink: SessionCacheLink | undefined = invalidation
+    ? {
+        cache: sessionCache,
+        // PGlite is one process: its notifications are delivered here as the change commits, and
+        // there is no other instance to wait for. (A ping queued behind a busy PGlite could time
+        // out and needlessly switch the cache off.)
+        barrier: database.kind === "postgres" ? () => invalidation.barrier() : async () => {},
+      }
+    : undefined;
+  const sessions = createSessionStore(db, cacheLink);
+
+  const auth = createAuth({
+    db,
+    config,
+    sessions,
+    liveness: createLiveness(db, sessionCache),
+  });
   // Creating the first signing key through Better Auth keeps its format (encrypted private key).
   const jwtKeys = new JwtKeyStore({ db, ensureKey: () => auth.api.getJwks() });
-  const resignCookie = createCookieResigner(auth, config);
   const gate = createSessionGate({
     db,
     auth,
+    sessions,
     cache: sessionCache,
     policy,
     secret: config.secret,
-    resignCookie,
+    resignCookie: createCookieResigner(auth, config),
     verifyJwt: createJwtVerifier({
       keys: jwtKeys,
       issuer: config.baseUrl,
@@ -35,43 +98,51 @@ export function createAppDependencies(database: DatabaseHandle, config: Config):
     }),
     activity: createActivityRecorder(db),
   });
-  return { db, config, auth, sessionCache, gate, resignCookie };
+  const deps: AppDependencies = { db, config, auth, gate, sessions, sessionCache };
+
+  const cleanup = startCleanupSchedule(database, cleanupPolicy(config), {
+    log: (line) => log.info(line),
+    // The logger keeps an error's message (SQL parameters cut off) and code, never its details.
+    onError: (error) => log.error({ err: error }, "Session cleanup failed"),
+  });
+  return {
+    deps,
+    handler: createRequestHandler(deps, {
+      staticDir: options.staticDir,
+      onError: (error) => log.error({ err: error }, "Request failed"),
+    }),
+    async stop() {
+      await cleanup.stop();
+      await invalidation?.stop();
+    },
+  };
 }
 
 /**
- * Starts serving sessions from the in-process cache: listens for invalidations (LISTEN/NOTIFY on
- * PostgreSQL, in-process on PGlite) and trusts the cache only while that works. Without it every
- * request reads the database, which is correct, only slower. Returns the stop function.
+ * Listens for session changes of other instances (LISTEN/NOTIFY on PostgreSQL, in-process on
+ * PGlite); the cache is trusted only while that works. Null when there is no cache (TTL 0) or
+ * no way to listen (behind a transaction pooler without DATABASE_LISTEN_URL): every request then
+ * reads the database, which is correct, only slower.
  */
-export async function startSessionCache(
+async function startSessionCacheInvalidation(
   database: DatabaseHandle,
-  deps: AppDependencies,
-  log: (line: string) => void = () => {},
-): Promise<() => Promise<void>> {
-  if (deps.config.session.cacheTtlSec === 0) return async () => {};
+  config: Config,
+  cache: SessionCache,
+  log: (line: string) => void,
+): Promise<CacheInvalidation | null> {
+  if (config.session.cacheTtlSec === 0) return null;
   if (!database.canListen) {
     log(
       "session cache off: DATABASE_URL goes through a transaction pooler, where LISTEN hears nothing; set DATABASE_LISTEN_URL to a direct connection to use it",
     );
-    return async () => {};
+    return null;
   }
-  const invalidation = await startCacheInvalidation(
+  return startCacheInvalidation(
     database.channel(SESSION_CACHE_CHANNEL),
-    deps.sessionCache,
+    cache,
     // PGlite's channel lives in this process and cannot drop: no heartbeat needed.
     database.kind === "postgres"
       ? { heartbeatMs: 2000, staleAfterMs: 6000, log }
       : { heartbeatMs: 0, staleAfterMs: 0, log },
   );
-  const unregister = registerSessionCache({
-    cache: deps.sessionCache,
-    // PGlite is one process: its notifications are delivered here as the change commits, and
-    // there is no other instance to wait for. (A ping queued behind a busy PGlite could time
-    // out and needlessly switch the cache off.)
-    barrier: database.kind === "postgres" ? () => invalidation.barrier() : async () => {},
-  });
-  return async () => {
-    unregister();
-    await invalidation.stop();
-  };
 }

@@ -1,15 +1,12 @@
 /** Starts the server: configuration, database (+ migrations), Better Auth, HTTP; stops cleanly on SIGTERM/SIGINT. */
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../db/client";
 import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
-import { createAppDependencies, startSessionCache } from "./app";
+import { startApp } from "./app";
 import { ConfigError, parseConfig } from "./env";
-import { createHttpServer } from "./http/server";
 import { logger } from "./logger";
-import { cleanupPolicy } from "./sessions/lifecycle/cleanup";
-import { startCleanupSchedule } from "./sessions/lifecycle/cleanup-schedule";
-import { storeSessionPolicy } from "./sessions/lifecycle/stored-policy";
 
 const staticDir = fileURLToPath(new URL("../dist/client", import.meta.url));
 
@@ -20,10 +17,8 @@ async function main() {
     owner: { kind: "server", label: "the server", url: config.baseUrl },
   });
   await migrateDatabase(database);
-  await storeSessionPolicy(database.db, config.session);
-  const deps = createAppDependencies(database, config);
-  const stopSessionCache = await startSessionCache(database, deps, (line) => logger.warn(line));
-  const server = createHttpServer(deps, { staticDir });
+  const app = await startApp(database, config, { staticDir });
+  const server = createServer(app.handler);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -34,12 +29,6 @@ async function main() {
       ? `embedded PGlite in ${config.database.pgliteDataDir}`
       : "PostgreSQL";
   logger.info(`Listening on ${config.baseUrl} (${config.nodeEnv}, database: ${where})`);
-  const cleanup = startCleanupSchedule(database, cleanupPolicy(config), {
-    log: (line) => logger.info(line),
-    // The logger keeps an error's message (SQL parameters cut off) and code, never its details.
-    onError: (error) => logger.error({ err: error }, "Session cleanup failed"),
-  });
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -51,8 +40,7 @@ async function main() {
     const force = setTimeout(() => server.closeAllConnections(), 5000);
     force.unref();
     // A cleanup in progress finishes its current batch before the database closes under it.
-    await Promise.all([new Promise((resolve) => server.once("close", resolve)), cleanup.stop()]);
-    await stopSessionCache();
+    await Promise.all([new Promise((resolve) => server.once("close", resolve)), app.stop()]);
     await database.close();
     process.exit(0);
   };

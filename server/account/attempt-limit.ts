@@ -6,10 +6,10 @@
  * never locked out by their own sign-ins.
  */
 import { eq, sql } from "drizzle-orm";
+import { deleteInBatches } from "../../db/batches";
 import type { Database } from "../../db/client";
 import { accountRateLimit } from "../../db/schema";
 import type { RateLimitPolicy } from "../env";
-import { deleteInBatches } from "../sessions/lifecycle/events";
 
 export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSec: number };
 

@@ -24,14 +24,10 @@ import { logger, serializeError } from "../logger";
 import { decideSession } from "../sessions/authenticate/decision";
 import { betterAuthSecrets } from "../sessions/authenticate/secret-rotation";
 import type { SessionLiveness } from "../sessions/cache/liveness";
-import { hashSessionToken, recordSessionEvent } from "../sessions/lifecycle/events";
+import { recordSessionEvent } from "../sessions/lifecycle/events";
 import { CLIENT_IP_HEADER, requestOrigin } from "../sessions/lifecycle/request-origin";
-import {
-  endAllSessions,
-  endSessionById,
-  endSessionsWhere,
-} from "../sessions/lifecycle/session-store";
-import { afterSessionsChanged } from "../sessions/session-changes";
+import type { SessionStore } from "../sessions/lifecycle/session-store";
+import { hashSessionToken } from "../sessions/token-hash";
 import { hashSessionTokensAtRest } from "./hashed-tokens";
 import { currentReauthentication, isReauthentication } from "./reauthentication";
 
@@ -42,6 +38,8 @@ const ENDED = "ended";
 export interface AuthDependencies {
   db: Database;
   config: Config;
+  /** Ends sessions (with their reason) and tells every session cache. */
+  sessions: SessionStore;
   liveness: SessionLiveness;
   /** Delivers a password-reset link. No mailer ships with the product (ADR 0007): the default drops it. */
   sendResetPassword?: (data: {
@@ -196,7 +194,13 @@ function createAfterSignIn(db: Database, config: Config) {
   });
 }
 
-export function createAuth({ db, config, liveness, sendResetPassword }: AuthDependencies) {
+export function createAuth({
+  db,
+  config,
+  sessions,
+  liveness,
+  sendResetPassword,
+}: AuthDependencies) {
   const secure = config.isProduction || config.baseUrl.startsWith("https://");
   // Filled below from the instance's own endpoints; Better Auth reads it on every request.
   const disabledPaths: string[] = [];
@@ -227,7 +231,7 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
       // We end the sessions ourselves (below), so the activity log says why (ASVS 7.4.3).
       revokeSessionsOnPasswordReset: false,
       onPasswordReset: async ({ user }) => {
-        await endAllSessions(db, user.id, EndReason.PASSWORD_RESET, { userId: user.id });
+        await sessions.endAll(user.id, EndReason.PASSWORD_RESET, { userId: user.id });
       },
     },
     user: {
@@ -254,15 +258,14 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
             if (reauthentication !== null) {
               const { sessionId, actor, endOthersAs } = reauthentication;
               const reason = EndReason.REAUTHENTICATED;
-              if (!(await endSessionById(db, newSession.userId, sessionId, reason, actor))) {
+              if (!(await sessions.endById(newSession.userId, sessionId, reason, actor))) {
                 throw new APIError("UNAUTHORIZED", {
                   code: ErrorReason.SESSION_REQUIRED,
                   message: "This session was already replaced: sign in again",
                 });
               }
               if (endOthersAs !== null) {
-                reauthentication.othersEnded = await endAllSessions(
-                  db,
+                reauthentication.othersEnded = await sessions.endAll(
                   newSession.userId,
                   endOthersAs,
                   actor,
@@ -279,12 +282,12 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
             // The actor is the browser, not the user signing in: the session it held may be
             // another user's, who must not see their session ended by someone else's account.
             const previous = eq(schema.session.token, hashSessionToken(previousToken));
-            await endSessionsWhere(db, previous, EndReason.REPLACED, requestOrigin(ctx.headers));
+            await sessions.endWhere(previous, EndReason.REPLACED, requestOrigin(ctx.headers));
           },
           after: async (created) => {
             if (!created) return;
             // The insert may have evicted sessions (limit): make every cache drop them first.
-            await afterSessionsChanged({});
+            await sessions.changed({});
             await recordSessionEvent(db, {
               userId: created.userId,
               sessionId: created.id,
@@ -306,7 +309,7 @@ export function createAuth({ db, config, liveness, sendResetPassword }: AuthDepe
               reason === EndReason.SIGN_OUT
                 ? { userId: doomed.userId, sessionId: doomed.id, ...requestOrigin(ctx?.headers) }
                 : {};
-            await endSessionsWhere(db, eq(schema.session.id, doomed.id), reason, actor);
+            await sessions.endWhere(eq(schema.session.id, doomed.id), reason, actor);
             return false;
           },
         },

@@ -12,7 +12,7 @@
  * produce, which a later lookup uses as is instead of hashing it again.
  */
 import type { BetterAuthOptions, DBAdapter, DBTransactionAdapter, Where } from "better-auth";
-import { hashSessionToken } from "../sessions/lifecycle/events";
+import { hashSessionToken } from "../sessions/token-hash";
 
 /**
  * The stored hash of a session token, as found on a row read without a token lookup. A String

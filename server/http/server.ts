@@ -1,15 +1,16 @@
 /**
  * One HTTP server: /api/auth/* (Better Auth), /api/trpc/* (tRPC), /healthz, and the built SPA.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { sql } from "drizzle-orm";
 import { isDatabaseUnavailable } from "../../db/errors";
 import { MAX_TRPC_BATCH_SIZE } from "../../shared/api-limits";
+import type { AppDependencies } from "../dependencies";
 import { logger } from "../logger";
 import { appRouter } from "../routers";
 import { CLIENT_IP_HEADER } from "../sessions/lifecycle/request-origin";
-import { type AppDependencies, createContext } from "../trpc/context";
+import { createContext } from "../trpc/context";
 import { AUTH_PREFIX, createAuthDoor } from "./auth-door";
 import { createClientIpResolver } from "./client-ip";
 import { MAX_BODY_BYTES, parseRequestTarget, type RequestTarget, toHeaders } from "./request";
@@ -151,10 +152,6 @@ function hasValidHost(req: IncomingMessage): boolean {
   }
   if (lines === 0) return req.httpVersionMajor === 1 && req.httpVersionMinor === 0;
   return lines === 1 && HOST_PATTERN.test(req.headers.host ?? "");
-}
-
-export function createHttpServer(deps: AppDependencies, options: HttpServerOptions) {
-  return createServer(createRequestHandler(deps, options));
 }
 
 /**

@@ -6,8 +6,6 @@ import { emailChangeKey } from "../account/attempt-limit";
 import { changeEmail } from "../account/change-email";
 import { changeName } from "../account/change-name";
 import { forwardSetCookies } from "../sessions/authenticate/cookies";
-import { deleteUserAndSessions } from "../sessions/lifecycle/session-store";
-import { afterSessionsChanged } from "../sessions/session-changes";
 import { ReasonedError } from "../trpc/errors";
 import { freshProcedure, protectedProcedure, router } from "../trpc/init";
 import {
@@ -36,7 +34,7 @@ export const accountRouter = router({
     if (name === null) {
       throw new TRPCError({ code: "NOT_FOUND", message: `No user '${ctx.user.id}'` });
     }
-    await afterSessionsChanged({ userIds: [ctx.user.id] });
+    await ctx.sessions.changed({ userIds: [ctx.user.id] });
     await refreshCookieCache(ctx);
     return { name };
   }),
@@ -86,14 +84,14 @@ export const accountRouter = router({
         "That is already your email address",
       );
     }
-    await afterSessionsChanged({ userIds: [ctx.user.id] });
+    await ctx.sessions.changed({ userIds: [ctx.user.id] });
     await refreshCookieCache(ctx);
     return { email: input.newEmail };
   }),
 
   /** Deletes the account; its sessions and credentials go with it (ASVS 7.4.2). */
   delete: freshProcedure.mutation(async ({ ctx }) => {
-    const deleted = await deleteUserAndSessions(ctx.db, ctx.user.id, requestActor(ctx));
+    const deleted = await ctx.sessions.deleteUser(ctx.user.id, requestActor(ctx));
     if (!deleted) {
       throw new TRPCError({ code: "NOT_FOUND", message: `No user '${ctx.user.id}'` });
     }

@@ -16,7 +16,7 @@ export const adminRouter = router({
     .mutation(async ({ ctx, input }) => {
       try {
         const { sessionsEnded } = await revokeSessionsByEmail(
-          ctx.db,
+          ctx.sessions,
           input.email,
           requestActor(ctx),
         );
@@ -34,7 +34,7 @@ export const adminRouter = router({
    * see the result); recorded as `admin`, by this administrator.
    */
   revokeAllSessions: adminProcedure.mutation(async ({ ctx }) => {
-    const { sessionsEnded } = await revokeAllSessions(ctx.db, requestActor(ctx), {
+    const { sessionsEnded } = await revokeAllSessions(ctx.sessions, requestActor(ctx), {
       keepSessionId: ctx.session.id,
     });
     return { ended: sessionsEnded };

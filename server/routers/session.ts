@@ -4,11 +4,6 @@ import { activityInput, reauthenticateInput, revokeSessionInput } from "../../sh
 import { EndReason } from "../../shared/session-events";
 import { listLiveSessions } from "../sessions/lifecycle/device-list";
 import { listActivity } from "../sessions/lifecycle/events";
-import {
-  endAllSessions,
-  endOtherSessions,
-  endSessionById,
-} from "../sessions/lifecycle/session-store";
 import { sessionEndedError } from "../trpc/errors";
 import {
   cookieSessionProcedure,
@@ -82,8 +77,7 @@ export const sessionRouter = router({
       await endCurrentSession(ctx);
       return { ended: 1, signedOut: true };
     }
-    const ended = await endSessionById(
-      ctx.db,
+    const ended = await ctx.sessions.endById(
       ctx.user.id,
       input.id,
       EndReason.OTHER_DEVICE,
@@ -97,8 +91,7 @@ export const sessionRouter = router({
 
   /** Ends every session of the user but this one. */
   revokeOthers: freshProcedure.mutation(async ({ ctx }) => {
-    const ended = await endOtherSessions(
-      ctx.db,
+    const ended = await ctx.sessions.endOthers(
       ctx.user.id,
       ctx.session.id,
       EndReason.OTHER_DEVICE,
@@ -109,7 +102,7 @@ export const sessionRouter = router({
 
   /** Ends every session of the user, this one included ("sign out everywhere"). */
   revokeAll: freshProcedure.mutation(async ({ ctx }) => {
-    const ended = await endAllSessions(ctx.db, ctx.user.id, EndReason.ALL, requestActor(ctx));
+    const ended = await ctx.sessions.endAll(ctx.user.id, EndReason.ALL, requestActor(ctx));
     await endCurrentSession(ctx);
     return { ended, signedOut: true };
   }),

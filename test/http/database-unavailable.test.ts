@@ -1,44 +1,57 @@
 /**
  * With the database unreachable, requests that need it fail closed: 503 SERVICE_UNAVAILABLE
- * (reason STORE_UNAVAILABLE), never a 500, never a stack, and never a guessed session. The
- * database here is a port nothing listens on (a database that stops and comes back mid-load is
- * issue 5's fault suite, not written yet).
+ * (reason STORE_UNAVAILABLE), never a 500, never a stack, and never a guessed session. The app
+ * starts as the server does, on PostgreSQL reached through a TCP proxy; then the proxy is cut,
+ * so its port refuses connections (test/http/database-faults.test.ts stops a real PostgreSQL and
+ * starts it again).
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../db/client";
-import { createAppDependencies } from "../../server/app";
-import { createRequestHandler } from "../../server/http/server";
+import { type App, startApp } from "../../server/app";
 import { TEST_SECRET, testConfig } from "../support/app";
+import { openTestDatabase } from "../support/database";
+import { databaseKinds } from "../support/environment";
 import { HttpClient } from "../support/http-client";
+import { urlOfTestDatabase } from "../support/instances";
+import { startTcpProxy } from "../support/tcp-proxy";
 
-describe("with the database unreachable", () => {
+describe.runIf(databaseKinds.includes("postgres"))("with the database unreachable", () => {
+  let owner: DatabaseHandle;
   let database: DatabaseHandle;
+  let app: App;
   let server: Server;
   let baseUrl: string;
 
   beforeAll(async () => {
-    database = await openDatabase({ url: "postgres://postgres@127.0.0.1:9/unreachable" });
+    // Created (and dropped afterwards) directly; the app reaches it only through the proxy.
+    owner = await openTestDatabase("postgres");
+    const url = new URL(await urlOfTestDatabase(owner));
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    url.hostname = "127.0.0.1";
+    url.port = String(proxy.port);
+    database = await openDatabase({ url: url.toString(), maxConnections: 2 });
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
     baseUrl = `http://localhost:${port}`;
-    const deps = createAppDependencies(
-      database,
-      testConfig({ PORT: String(port), BASE_URL: baseUrl }),
-    );
-    const errors: unknown[] = [];
-    server.on(
-      "request",
-      createRequestHandler(deps, { staticDir: "/nonexistent", onError: (e) => errors.push(e) }),
-    );
+    const config = testConfig({ PORT: String(port), BASE_URL: baseUrl });
+    // The app's own lines (its cache giving up on the cut channel) are not this suite's subject.
+    app = await startApp(database, config, {
+      staticDir: "/nonexistent",
+      log: { info() {}, warn() {}, error() {} },
+    });
+    server.on("request", app.handler);
+    await proxy.cut();
   });
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await app.stop();
     await database.close().catch(() => {});
+    await owner.close();
   });
 
   /** A correctly signed cookie for a token the server has to look up. */

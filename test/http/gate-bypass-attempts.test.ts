@@ -9,7 +9,7 @@ import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
-import { hashSessionToken } from "../../server/sessions/lifecycle/events";
+import { hashSessionToken } from "../../server/sessions/token-hash";
 import { MAX_TRPC_BATCH_SIZE } from "../../shared/api-limits";
 import { ErrorReason } from "../../shared/errors";
 import { EndReason } from "../../shared/session-events";

@@ -29,7 +29,7 @@ import {
 } from "vitest";
 import { session } from "../../db/schema";
 import { logger } from "../../server/logger";
-import { hashSessionToken } from "../../server/sessions/lifecycle/events";
+import { hashSessionToken } from "../../server/sessions/token-hash";
 import { startTestServer, type TestServer } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";

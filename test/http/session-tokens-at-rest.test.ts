@@ -6,7 +6,7 @@ import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
-import { hashSessionToken } from "../../server/sessions/lifecycle/events";
+import { hashSessionToken } from "../../server/sessions/token-hash";
 import { ErrorReason } from "../../shared/errors";
 import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
 import { newCredentials } from "../support/device";

@@ -12,7 +12,7 @@ import { eq, sql } from "drizzle-orm";
 import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
-import { hashSessionToken } from "../../server/sessions/lifecycle/events";
+import { hashSessionToken } from "../../server/sessions/token-hash";
 import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
 import { newCredentials } from "../support/device";
 import { findPythonForFastApi, testDatabaseUrl } from "../support/environment";

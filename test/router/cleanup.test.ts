@@ -201,7 +201,8 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     await moveSession(expired, sql`expires_at = now() - interval '1 second'`);
     const lines: string[] = [];
     const onError = vi.fn();
-    const schedule = startCleanupSchedule(app.database, app.deps.config.session, {
+    const policy = { ...app.deps.config.session, cleanupIntervalSec: 3600 };
+    const schedule = startCleanupSchedule(app.database, policy, {
       log: (line) => lines.push(line),
       onError,
       firstRunDelayMs: 0,
@@ -343,7 +344,8 @@ describe.runIf(databaseKinds.includes("postgres"))("session cleanup at scale on 
     });
     await holding;
     const lines: string[] = [];
-    const schedule = startCleanupSchedule(app.database, app.deps.config.session, {
+    const policy = { ...app.deps.config.session, cleanupIntervalSec: 3600 };
+    const schedule = startCleanupSchedule(app.database, policy, {
       log: (line) => lines.push(line),
       onError: vi.fn(),
       firstRunDelayMs: 0,

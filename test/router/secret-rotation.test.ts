@@ -6,8 +6,8 @@
  */
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAppDependencies } from "../../server/app";
-import type { AppDependencies } from "../../server/trpc/context";
+import { type App, startApp } from "../../server/app";
+import type { AppDependencies } from "../../server/dependencies";
 import { createTestApp, TEST_SECRET, type TestApp, testConfig } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
@@ -46,16 +46,27 @@ describe.each(databaseKinds)("secret rotation on %s", (kind) => {
   let app: TestApp;
   let rotated: AppDependencies;
   let afterGrace: AppDependencies;
+  let others: App[] = [];
 
   beforeAll(async () => {
     app = await createTestApp(kind);
-    rotated = createAppDependencies(
-      app.database,
-      testConfig({ BETTER_AUTH_SECRET: SECRET_B, BETTER_AUTH_PREVIOUS_SECRETS: TEST_SECRET }),
-    );
-    afterGrace = createAppDependencies(app.database, testConfig({ BETTER_AUTH_SECRET: SECRET_B }));
+    // Two more instances on the same database: after the rotation, and after its grace period.
+    others = await Promise.all([
+      startApp(
+        app.database,
+        testConfig({ BETTER_AUTH_SECRET: SECRET_B, BETTER_AUTH_PREVIOUS_SECRETS: TEST_SECRET }),
+        { staticDir: "/nonexistent" },
+      ),
+      startApp(app.database, testConfig({ BETTER_AUTH_SECRET: SECRET_B }), {
+        staticDir: "/nonexistent",
+      }),
+    ]);
+    [rotated, afterGrace] = others.map((other) => other.deps) as [AppDependencies, AppDependencies];
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await Promise.all(others.map((other) => other.stop()));
+    await app.close();
+  });
 
   /** The same browser (its cookies) talking to another instance. */
   function moveTo(device: Device, deps: AppDependencies) {

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase } from "../../db/migrate";
 import { session, sessionEvent, user } from "../../db/schema";
 import { StoredSessionToken } from "../../server/auth/hashed-tokens";
-import { hashSessionToken } from "../../server/sessions/lifecycle/events";
-import { endSessionById } from "../../server/sessions/lifecycle/session-store";
+import { createSessionStore } from "../../server/sessions/lifecycle/session-store";
+import { hashSessionToken } from "../../server/sessions/token-hash";
 import { ErrorReason } from "../../shared/errors";
 import { EndReason } from "../../shared/session-events";
 import { createTestApp, TEST_SECRET, type TestApp, testAppOn } from "../support/app";
@@ -222,7 +222,7 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
         { id: "pre-gone", token: revokedToken, userId: "pre-user", expiresAt },
       ]);
       // Revoked by an administrator before the upgrade: the old trigger hashed the token itself.
-      await endSessionById(database.db, "pre-user", "pre-gone", EndReason.ADMIN, {});
+      await createSessionStore(database.db).endById("pre-user", "pre-gone", EndReason.ADMIN, {});
 
       await migrateDatabase(database);
       const [row] = await database.db

@@ -14,7 +14,7 @@ import {
   type SessionQuery,
   sessionCookieFromHeader,
 } from "../../examples/validate-session-cookie/validate-session-cookie";
-import { hashSessionToken } from "../../server/sessions/lifecycle/events";
+import { hashSessionToken } from "../../server/sessions/token-hash";
 import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";

@@ -6,13 +6,14 @@ import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { DatabaseHandle } from "../../db/client";
-import { createAppDependencies, startSessionCache } from "../../server/app";
+import { startApp } from "../../server/app";
+import type { AppDependencies } from "../../server/dependencies";
 import { type Config, parseConfig } from "../../server/env";
-import { createRequestHandler } from "../../server/http/server";
-import { storeSessionPolicy } from "../../server/sessions/lifecycle/stored-policy";
-import type { AppDependencies } from "../../server/trpc/context";
 import { openTestDatabase } from "./database";
 import type { DatabaseKind } from "./environment";
+
+/** Where `npm run build` puts the SPA (the server serves whatever is there). */
+const BUILT_SPA = fileURLToPath(new URL("../../dist/client", import.meta.url));
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
@@ -31,6 +32,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     NODE_ENV: "test",
     BETTER_AUTH_SECRET: TEST_SECRET,
     DATA_DIR: "/tmp/sessions-test-unused",
+    // The cleanup runs when a test calls it, not on a timer under the suite.
+    SESSION_CLEANUP_INTERVAL_SEC: "0",
     ...GENEROUS_RATE_LIMITS,
     ...env,
   });
@@ -54,15 +57,12 @@ export async function testAppOn(
   database: DatabaseHandle,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
-  const config = testConfig(env);
-  await storeSessionPolicy(database.db, config.session);
-  const deps = createAppDependencies(database, config);
-  const stopSessionCache = await startSessionCache(database, deps);
+  const app = await startApp(database, testConfig(env), { staticDir: BUILT_SPA });
   return {
     database,
-    deps,
+    deps: app.deps,
     async close() {
-      await stopSessionCache();
+      await app.stop();
       await database.close();
     },
   };
@@ -79,11 +79,9 @@ export interface TestServer {
 export async function startTestServer(
   kind: DatabaseKind,
   env: Record<string, string> = {},
-  staticDir = fileURLToPath(new URL("../../dist/client", import.meta.url)),
+  staticDir = BUILT_SPA,
 ): Promise<TestServer> {
   const database = await openTestDatabase(kind);
-  // The policy does not depend on the port: what the server's configuration would store.
-  await storeSessionPolicy(database.db, testConfig(env).session);
   const instance = await startTestInstance(database, env, staticDir);
   return {
     baseUrl: instance.baseUrl,
@@ -109,7 +107,7 @@ export interface TestInstance {
 export async function startTestInstance(
   database: DatabaseHandle,
   env: Record<string, string> = {},
-  staticDir = fileURLToPath(new URL("../../dist/client", import.meta.url)),
+  staticDir = BUILT_SPA,
 ): Promise<TestInstance> {
   let handler: RequestListener = (_req, res) => {
     res.statusCode = 503;
@@ -120,16 +118,15 @@ export async function startTestInstance(
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://localhost:${port}`;
   const config = testConfig({ PORT: String(port), BASE_URL: baseUrl, ...env });
-  const deps = createAppDependencies(database, config);
-  const stopSessionCache = await startSessionCache(database, deps);
-  handler = createRequestHandler(deps, { staticDir });
+  const app = await startApp(database, config, { staticDir });
+  handler = app.handler;
   return {
     baseUrl,
-    deps,
+    deps: app.deps,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await stopSessionCache();
+      await app.stop();
     },
   };
 }

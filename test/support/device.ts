@@ -4,9 +4,10 @@
  * (Better Auth's getSession) and the real router.
  */
 
+import type { AppDependencies } from "../../server/dependencies";
 import { appRouter } from "../../server/routers";
 import { CLIENT_IP_HEADER } from "../../server/sessions/lifecycle/request-origin";
-import { type AppDependencies, createContext } from "../../server/trpc/context";
+import { createContext } from "../../server/trpc/context";
 import { createCallerFactory } from "../../server/trpc/init";
 import { CookieJar } from "./cookie-jar";
 

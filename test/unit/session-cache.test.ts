@@ -6,11 +6,11 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ChannelHandlers, NotificationChannel } from "../../db/notifications";
-import type { AuthSession } from "../../server/auth/better-auth";
 import { startCacheInvalidation } from "../../server/sessions/cache/invalidation";
 import { SessionCache } from "../../server/sessions/cache/session-cache";
+import type { SessionWithUser } from "../../server/sessions/session-with-user";
 
-function sessionOf(id: string, userId = "u1"): AuthSession {
+function sessionOf(id: string, userId = "u1"): SessionWithUser {
   const now = new Date();
   return {
     session: { id, token: `t-${id}`, userId, expiresAt: now, createdAt: now, updatedAt: now },

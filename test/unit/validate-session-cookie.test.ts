@@ -9,7 +9,7 @@ import {
   type SessionQuery,
   sessionCookieFromHeader,
 } from "../../examples/validate-session-cookie/validate-session-cookie";
-import { hashSessionToken } from "../../server/sessions/lifecycle/events";
+import { hashSessionToken } from "../../server/sessions/token-hash";
 
 const SECRET = "unit-test-secret-0123456789abcdefghijklmnop";
 const TOKEN = "abcDEF0123456789abcDEF0123456789";

@@ -19,13 +19,15 @@ import type { Database } from "../../../db/client";
 import { session } from "../../../db/schema";
 import { ErrorReason } from "../../../shared/errors";
 import { EndReason, SessionEventType } from "../../../shared/session-events";
-import type { Auth, AuthSession } from "../../auth/better-auth";
+import type { Auth } from "../../auth/better-auth";
 import type { SessionPolicy } from "../../env";
 import type { SessionCache } from "../cache/session-cache";
-import { findSessionEnd, hashSessionToken, recordSessionEvent } from "../lifecycle/events";
+import { findSessionEnd, recordSessionEvent } from "../lifecycle/events";
 import type { ActivityRecorder } from "../lifecycle/last-active";
 import { requestOrigin } from "../lifecycle/request-origin";
-import { endSessionById } from "../lifecycle/session-store";
+import type { SessionStore } from "../lifecycle/session-store";
+import type { SessionWithUser } from "../session-with-user";
+import { hashSessionToken } from "../token-hash";
 import { type JwtVerifier, readBearerToken } from "./bearer";
 import type { BindingMismatch, SessionOrigin } from "./binding";
 import { forwardSetCookies, withoutCookie } from "./cookies";
@@ -40,7 +42,7 @@ export type AuthMethod = "cookie" | "jwt";
 
 /** A request's session and how it was established, or why there is none. */
 export interface Authentication {
-  auth: AuthSession | null;
+  auth: SessionWithUser | null;
   method: AuthMethod | null;
   /** Why there is no session; asked only when a door needs one (one indexed lookup at most). */
   explainNoSession: () => Promise<ErrorReason>;
@@ -48,6 +50,7 @@ export interface Authentication {
 
 export interface GateDependencies {
   db: Database;
+  sessions: SessionStore;
   auth: Auth;
   cache: SessionCache;
   policy: SessionPolicy;
@@ -127,7 +130,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
 
   /** Carries out an `ended` decision: the session is deleted, recorded with its reason. */
   async function endForDecision(
-    found: AuthSession,
+    found: SessionWithUser,
     decision: Extract<SessionDecision, { verdict: "ended" }>,
     request: SessionOrigin,
   ) {
@@ -135,12 +138,12 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
       decision.endReason === EndReason.BINDING
         ? { userId: found.user.id, sessionId: found.session.id, ...request }
         : {};
-    await endSessionById(deps.db, found.user.id, found.session.id, decision.endReason, actor);
+    await deps.sessions.endById(found.user.id, found.session.id, decision.endReason, actor);
   }
 
   /** Under `audit`: marks the session (the device list shows it) and records the first mismatch. */
   async function flagMismatch(
-    found: AuthSession,
+    found: SessionWithUser,
     mismatch: BindingMismatch,
     request: SessionOrigin,
   ) {
@@ -218,7 +221,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
       return refusal(decision.refusal);
     }
     if (decision.bindingMismatch) await flagMismatch(found, decision.bindingMismatch, request);
-    let auth: AuthSession | null = found;
+    let auth: SessionWithUser | null = found;
     if (decision.refreshDue) {
       auth = await askBetterAuth(headers, resHeaders);
       // Ended between our read and Better Auth's.

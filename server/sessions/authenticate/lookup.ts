@@ -6,7 +6,7 @@
 import { eq, type SQL } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { session, user } from "../../../db/schema";
-import type { AuthSession } from "../../auth/better-auth";
+import type { SessionWithUser } from "../session-with-user";
 
 /** The columns a resolved session carries, written once for both lookups below. */
 const sessionWithUser = {
@@ -33,7 +33,7 @@ const sessionWithUser = {
 };
 
 /** One indexed query: the session matching `where`, and its user. */
-async function loadSessionWhere(db: Database, where: SQL): Promise<AuthSession | null> {
+async function loadSessionWhere(db: Database, where: SQL): Promise<SessionWithUser | null> {
   const [row] = await db
     .select(sessionWithUser)
     .from(session)

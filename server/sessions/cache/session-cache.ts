@@ -4,10 +4,10 @@
  * listening (./cache-invalidation.ts); untrusted, it answers nothing and every request reads the
  * database. A read that raced an invalidation is not stored (the generation check).
  */
-import type { AuthSession } from "../../auth/better-auth";
+import type { SessionWithUser } from "../session-with-user";
 
 interface Entry {
-  auth: AuthSession;
+  auth: SessionWithUser;
   storedAtMs: number;
 }
 
@@ -39,7 +39,7 @@ export class SessionCache {
     return this.entries.size;
   }
 
-  get(key: string, nowMs: number): AuthSession | null {
+  get(key: string, nowMs: number): SessionWithUser | null {
     if (!this.trusted) return null;
     const entry = this.entries.get(key);
     if (!entry) return null;
@@ -51,7 +51,7 @@ export class SessionCache {
   }
 
   /** The cached session with this id under any key, if any (liveness checks use it). */
-  getById(sessionId: string, nowMs: number): AuthSession | null {
+  getById(sessionId: string, nowMs: number): SessionWithUser | null {
     for (const key of [...(this.keysBySession.get(sessionId) ?? [])]) {
       const found = this.get(key, nowMs);
       if (found) return found;
@@ -60,7 +60,7 @@ export class SessionCache {
   }
 
   /** Stores a session read from the database, unless anything was invalidated since `generation`. */
-  set(key: string, auth: AuthSession, generation: number, nowMs: number): void {
+  set(key: string, auth: SessionWithUser, generation: number, nowMs: number): void {
     if (!this.trusted || generation !== this.currentGeneration) return;
     this.remove(key);
     if (this.entries.size >= this.maxEntries) {

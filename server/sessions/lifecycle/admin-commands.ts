@@ -13,7 +13,7 @@ import {
   runSessionCleanup,
   type SessionCleanupReport,
 } from "./cleanup";
-import { type Actor, endSessionsOfUsers, endSessionsWhere } from "./session-store";
+import type { Actor, SessionStore } from "./session-store";
 
 /** How administrative actions from the CLI are recorded (ASVS 7.4.5: who ended the sessions). */
 export const CLI_ACTOR: Actor = {
@@ -47,12 +47,12 @@ async function findUserByEmail(db: Database, email: string) {
  * administrator calling `admin.revokeUserSessions`); returns how many.
  */
 export async function revokeSessionsByEmail(
-  db: Database,
+  sessions: SessionStore,
   email: string,
   actor: Actor = CLI_ACTOR,
 ): Promise<{ email: string; sessionsEnded: number }> {
-  const found = await findUserByEmail(db, email);
-  const sessionsEnded = await endSessionsOfUsers(db, [found.id], EndReason.ADMIN, actor);
+  const found = await findUserByEmail(sessions.db, email);
+  const sessionsEnded = await sessions.endOfUsers([found.id], EndReason.ADMIN, actor);
   return { email: found.email, sessionsEnded };
 }
 
@@ -66,7 +66,7 @@ export const REVOKE_ALL_BATCH_SIZE = 5000;
  * too (the administrator's own session, when asked from the app). Returns how many ended.
  */
 export async function revokeAllSessions(
-  db: Database,
+  sessions: SessionStore,
   actor: Actor = CLI_ACTOR,
   options: { keepSessionId?: string; batchSize?: number } = {},
 ): Promise<{ sessionsEnded: number }> {
@@ -77,14 +77,14 @@ export async function revokeAllSessions(
   const existing = and(...conditions) as SQL;
   let sessionsEnded = 0;
   for (;;) {
-    const batch = await db
+    const batch = await sessions.db
       .select({ id: session.id })
       .from(session)
       .where(existing)
       .limit(batchSize);
     if (batch.length === 0) return { sessionsEnded };
     const ids = batch.map((row) => row.id);
-    const ended = await endSessionsWhere(db, inArray(session.id, ids), EndReason.ADMIN, actor);
+    const ended = await sessions.endWhere(inArray(session.id, ids), EndReason.ADMIN, actor);
     sessionsEnded += ended.length;
   }
 }

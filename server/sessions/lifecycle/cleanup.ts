@@ -6,11 +6,12 @@
  * with reason `idle_timeout` or `absolute_timeout` for every row.
  */
 import { type SQL, sql } from "drizzle-orm";
+import { rowCount } from "../../../db/batches";
 import type { Database, DatabaseHandle } from "../../../db/client";
 import { session } from "../../../db/schema";
 import { pruneAccountRateLimits } from "../../account/attempt-limit";
 import type { Config, SessionPolicy } from "../../env";
-import { deleteOldEvents, rowCount } from "./events";
+import { deleteOldEvents } from "./events";
 import { withEndCause } from "./session-store";
 
 /** Rows per delete statement: large enough to be quick, small enough to hold locks briefly. */

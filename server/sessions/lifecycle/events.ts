@@ -1,13 +1,13 @@
 /**
  * The activity log (`session_event`). End events are written by the database trigger (see
- * server/sessions/lifecycle/session-store.ts); the others are recorded here, from Better Auth's hooks and our context.
+ * ./session-store.ts); the others are recorded here, from Better Auth's hooks and the gate.
  */
-import { createHash } from "node:crypto";
 import { and, desc, eq, isNotNull, lt, type SQL, sql } from "drizzle-orm";
-import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { deleteInBatches } from "../../../db/batches";
 import type { Database } from "../../../db/client";
 import { sessionEvent } from "../../../db/schema";
 import type { SessionActivityEvent, SessionEventType } from "../../../shared/session-events";
+import { hashSessionToken } from "../token-hash";
 import { describeDevice } from "./device-description";
 
 export interface NewSessionEvent {
@@ -83,11 +83,6 @@ export async function listActivity(
   };
 }
 
-/** SHA-256 of a session token, hex: how end events refer to a token without keeping it. */
-export function hashSessionToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
 /** How the session with this token ended, if it did: the newest end event recorded for it. */
 export async function findSessionEnd(
   db: Database,
@@ -117,33 +112,4 @@ export async function deleteOldEvents(
     sql`${sessionEvent.createdAt} < now() - make_interval(days => ${retentionDays})`,
     batchSize,
   );
-}
-
-/**
- * Deletes the rows of `table` matching `where`, `batchSize` at a time (by `key`), until none is
- * left; returns how many. Each batch is its own statement, so locks are held briefly.
- */
-export async function deleteInBatches(
-  db: Database,
-  table: PgTable,
-  key: PgColumn,
-  where: SQL,
-  batchSize: number,
-): Promise<number> {
-  const batch = sql`
-    delete from ${table} where ${key} in (
-      select ${key} from ${table} where ${where} limit ${batchSize}
-    ) returning 1`;
-  let total = 0;
-  for (;;) {
-    const deleted = rowCount(await db.execute(batch));
-    total += deleted;
-    if (deleted < batchSize) return total;
-  }
-}
-
-/** Rows returned by `db.execute`, on postgres.js (an array) and PGlite (`{ rows }`) alike. */
-export function rowCount(result: unknown): number {
-  if (Array.isArray(result)) return result.length;
-  return (result as { rows?: unknown[] }).rows?.length ?? 0;
 }

@@ -1,13 +1,20 @@
 /**
- * Ending sessions, always with a reason. The database trigger `session_record_end` writes the
- * activity event for every deleted session row; the reason and the actor reach it through
- * transaction-local settings set here, in the same transaction as the delete.
+ * The session store: ending sessions, always with a reason, and telling every session cache.
+ * The database trigger `session_record_end` writes the activity event for every deleted session
+ * row; the reason and the actor reach it through transaction-local settings set here, in the same
+ * transaction as the delete. Once the delete has committed, this process's cache drops the
+ * sessions and the call waits until every other instance has been told (../cache/invalidation.ts),
+ * so a revoked session is refused on its very next request, wherever it lands.
+ *
+ * Made once per process by the composition root (server/app.ts) with its cache, or without one
+ * (the CLI, which has no cache of its own to keep honest); Better Auth's `createInternalAdapter`
+ * is the model.
  */
 import { and, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { session, user } from "../../../db/schema";
 import type { EndReason } from "../../../shared/session-events";
-import { afterSessionsChanged } from "../session-changes";
+import type { SessionCache } from "../cache/session-cache";
 
 /** Who ended the session: the signed-in user (from one of their sessions), an admin, or the system. */
 export interface Actor {
@@ -49,92 +56,81 @@ function allOf(...conditions: [SQL, ...SQL[]]): SQL {
   return and(...conditions) as SQL;
 }
 
-/** Deletes the sessions matching `where`, recorded with this cause; returns the ended ids and owners. */
-export async function endSessionsWhere(
-  db: Database,
-  // Required on purpose: drizzle reads an undefined condition as "every row".
-  where: SQL,
-  cause: EndCause,
-  actor: Actor,
-) {
-  const ended = await withEndCause(db, cause, actor, (tx) =>
-    tx.delete(session).where(where).returning({ id: session.id, userId: session.userId }),
-  );
-  if (ended.length > 0) await afterSessionsChanged({ sessionIds: ended.map((row) => row.id) });
-  return ended;
+/** What changed: sessions by id, and users whose every cached session is stale (name, email). */
+export interface SessionChanges {
+  sessionIds?: readonly string[];
+  userIds?: readonly string[];
 }
 
-/** Ends one of the user's sessions; false when no such session belongs to the user. */
-export async function endSessionById(
-  db: Database,
-  userId: string,
-  sessionId: string,
-  cause: EndCause,
-  actor: Actor,
-): Promise<boolean> {
-  const ended = await endSessionsWhere(
+/** This process's session cache, and how to know every other instance has heard of a change. */
+export interface SessionCacheLink {
+  cache: SessionCache;
+  /** Resolves once every instance has been told of the changes committed so far. */
+  barrier(): Promise<void>;
+}
+
+export interface SessionStore {
+  readonly db: Database;
+  /** Deletes the sessions matching `where`, recorded with this cause; returns the ended ids and owners. */
+  endWhere(where: SQL, cause: EndCause, actor: Actor): Promise<{ id: string; userId: string }[]>;
+  /** Ends one of the user's sessions; false when no such session belongs to the user. */
+  endById(userId: string, sessionId: string, cause: EndCause, actor: Actor): Promise<boolean>;
+  /** Ends every session of the user except one; returns how many ended. */
+  endOthers(userId: string, keepSessionId: string, cause: EndCause, actor: Actor): Promise<number>;
+  /** Ends every session of the user; returns how many ended. */
+  endAll(userId: string, cause: EndCause, actor: Actor): Promise<number>;
+  /** Ends every session of the users with these ids (admin tools); returns how many ended. */
+  endOfUsers(userIds: readonly string[], cause: EndCause, actor: Actor): Promise<number>;
+  /** Deletes a user; the cascade ends their sessions, recorded as `account_deleted`. */
+  deleteUser(userId: string, actor: Actor): Promise<boolean>;
+  /**
+   * Tells every cache of a change made outside the store (a user's name or email; the sessions a
+   * new sign-in evicted in the database): dropped here at once, the others told before it returns.
+   */
+  changed(change: SessionChanges): Promise<void>;
+}
+
+export function createSessionStore(db: Database, cacheLink?: SessionCacheLink): SessionStore {
+  async function changed(change: SessionChanges): Promise<void> {
+    if (!cacheLink) return;
+    if (change.sessionIds?.length) cacheLink.cache.invalidateSessions(change.sessionIds);
+    for (const userId of change.userIds ?? []) cacheLink.cache.invalidateUser(userId);
+    await cacheLink.barrier();
+  }
+
+  async function endWhere(where: SQL, cause: EndCause, actor: Actor) {
+    const ended = await withEndCause(db, cause, actor, (tx) =>
+      tx.delete(session).where(where).returning({ id: session.id, userId: session.userId }),
+    );
+    if (ended.length > 0) await changed({ sessionIds: ended.map((row) => row.id) });
+    return ended;
+  }
+
+  return {
     db,
-    allOf(eq(session.id, sessionId), eq(session.userId, userId)),
-    cause,
-    actor,
-  );
-  return ended.length > 0;
-}
-
-/** Ends every session of the user except one; returns how many ended. */
-export async function endOtherSessions(
-  db: Database,
-  userId: string,
-  keepSessionId: string,
-  cause: EndCause,
-  actor: Actor,
-): Promise<number> {
-  const ended = await endSessionsWhere(
-    db,
-    allOf(eq(session.userId, userId), ne(session.id, keepSessionId)),
-    cause,
-    actor,
-  );
-  return ended.length;
-}
-
-/** Ends every session of the user; returns how many ended. */
-export async function endAllSessions(
-  db: Database,
-  userId: string,
-  cause: EndCause,
-  actor: Actor,
-): Promise<number> {
-  const ended = await endSessionsWhere(db, eq(session.userId, userId), cause, actor);
-  return ended.length;
-}
-
-/** Ends every session of the users with these ids (admin tools). */
-export async function endSessionsOfUsers(
-  db: Database,
-  userIds: string[],
-  cause: EndCause,
-  actor: Actor,
-): Promise<number> {
-  if (userIds.length === 0) return 0;
-  const ended = await endSessionsWhere(db, inArray(session.userId, userIds), cause, actor);
-  return ended.length;
-}
-
-/** Deletes a user; the cascade ends their sessions, recorded as `account_deleted`. */
-export async function deleteUserAndSessions(db: Database, userId: string, actor: Actor) {
-  const deleted = await withEndCause(db, "account_deleted", actor, (tx) =>
-    tx.delete(user).where(eq(user.id, userId)).returning({ id: user.id }),
-  );
-  await afterSessionsChanged({ userIds: [userId] });
-  return deleted.length > 0;
-}
-
-/** Deletes a session that outlived its inactivity timeout or absolute lifetime, recorded as `expired`. */
-export async function endExpiredSession(
-  db: Database,
-  sessionId: string,
-  reason: typeof EndReason.IDLE_TIMEOUT | typeof EndReason.ABSOLUTE_TIMEOUT,
-): Promise<void> {
-  await endSessionsWhere(db, eq(session.id, sessionId), reason, {});
+    endWhere,
+    changed,
+    async endById(userId, sessionId, cause, actor) {
+      const where = allOf(eq(session.id, sessionId), eq(session.userId, userId));
+      return (await endWhere(where, cause, actor)).length > 0;
+    },
+    async endOthers(userId, keepSessionId, cause, actor) {
+      const where = allOf(eq(session.userId, userId), ne(session.id, keepSessionId));
+      return (await endWhere(where, cause, actor)).length;
+    },
+    async endAll(userId, cause, actor) {
+      return (await endWhere(eq(session.userId, userId), cause, actor)).length;
+    },
+    async endOfUsers(userIds, cause, actor) {
+      if (userIds.length === 0) return 0;
+      return (await endWhere(inArray(session.userId, [...userIds]), cause, actor)).length;
+    },
+    async deleteUser(userId, actor) {
+      const deleted = await withEndCause(db, "account_deleted", actor, (tx) =>
+        tx.delete(user).where(eq(user.id, userId)).returning({ id: user.id }),
+      );
+      await changed({ userIds: [userId] });
+      return deleted.length > 0;
+    },
+  };
 }
