@@ -16,7 +16,7 @@ import { createRequestHandler } from "./http/server";
 import { logger } from "./logger";
 import { createJwtVerifier, JwtKeyStore } from "./sessions/authenticate/bearer";
 import { createSessionGate } from "./sessions/authenticate/gate";
-import { createCookieResigner } from "./sessions/authenticate/secret-rotation";
+import { createSessionCookieReader } from "./sessions/authenticate/session-cookie";
 import {
   type CacheInvalidation,
   SESSION_CACHE_CHANNEL,
@@ -89,8 +89,7 @@ export async function startApp(
     sessions,
     cache: sessionCache,
     policy,
-    secret: config.secret,
-    resignCookie: createCookieResigner(auth, config),
+    readSessionCookie: createSessionCookieReader(auth, config),
     verifyJwt: createJwtVerifier({
       keys: jwtKeys,
       issuer: config.baseUrl,

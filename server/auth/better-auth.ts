@@ -2,6 +2,7 @@
  * The one Better Auth instance and its session policy. See docs/decisions/ for why the cookie
  * cache is confirmed against the database and why most of Better Auth's endpoints are not exposed.
  */
+import { createHash } from "node:crypto";
 import { type BetterAuthPlugin, betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
@@ -22,7 +23,6 @@ import {
 import type { Config } from "../env";
 import { logger, serializeError } from "../logger";
 import { decideSession } from "../sessions/authenticate/decision";
-import { betterAuthSecrets } from "../sessions/authenticate/secret-rotation";
 import type { SessionLiveness } from "../sessions/cache/liveness";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import { CLIENT_IP_HEADER, requestOrigin } from "../sessions/lifecycle/request-origin";
@@ -30,6 +30,18 @@ import type { SessionStore } from "../sessions/lifecycle/session-store";
 import { hashSessionToken } from "../sessions/token-hash";
 import { hashSessionTokensAtRest } from "./hashed-tokens";
 import { currentReauthentication, isReauthentication } from "./reauthentication";
+
+/**
+ * Better Auth's versioned `secrets` (what it encrypts, such as the JWT signing key): the current
+ * secret first, then the previous ones. A version must name the same secret across restarts and
+ * rotations, so it is derived from the secret (31 bits of its SHA-256), not from its position.
+ */
+export function betterAuthSecrets(config: Pick<Config, "secret" | "previousSecrets">) {
+  return [config.secret, ...config.previousSecrets].map((value) => ({
+    version: createHash("sha256").update(value).digest().readUInt32BE(0) >>> 1,
+    value,
+  }));
+}
 
 /** Version stamped into a cookie cache entry; a dead session yields a different one, so the cache is refused. */
 const LIVE = "live";

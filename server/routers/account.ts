@@ -8,14 +8,13 @@ import { changeName } from "../account/change-name";
 import { forwardSetCookies } from "../sessions/authenticate/cookies";
 import { ReasonedError } from "../trpc/errors";
 import { freshProcedure, protectedProcedure, router } from "../trpc/init";
+import { consumeAttemptOrRefuse, withPasswordAttemptLimit } from "./attempt-limits";
 import {
-  consumeAttemptOrRefuse,
   endCurrentSession,
   refreshCookieCache,
   refuseWrongPassword,
   replaceSessionWithPassword,
   requestActor,
-  withPasswordAttemptLimit,
 } from "./better-auth-calls";
 
 /**

@@ -4,13 +4,8 @@ import { eq } from "drizzle-orm";
 import { user } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
 import type { EndReason } from "../../shared/session-events";
-import {
-  clearAttempts,
-  consumeAttempt,
-  passwordCheckKey,
-  tooManyAttemptsMessage,
-} from "../account/attempt-limit";
 import { runAsReauthentication } from "../auth/reauthentication";
+import { askBetterAuth } from "../sessions/authenticate/ask-better-auth";
 import { forwardSetCookies } from "../sessions/authenticate/cookies";
 import { requestOrigin } from "../sessions/lifecycle/request-origin";
 import type { Actor } from "../sessions/lifecycle/session-store";
@@ -39,12 +34,7 @@ export async function refreshCookieCache(
   ctx: Pick<Context, "auth" | "authMethod" | "headers" | "resHeaders">,
 ) {
   if (ctx.authMethod !== "cookie") return;
-  const refreshed = await ctx.auth.api.getSession({
-    headers: ctx.headers,
-    query: { disableCookieCache: true },
-    returnHeaders: true,
-  });
-  forwardSetCookies(refreshed.headers, ctx.resHeaders);
+  await askBetterAuth(ctx.auth, ctx.headers, ctx.resHeaders);
 }
 
 /**
@@ -109,38 +99,4 @@ export function refuseWrongPassword(error: unknown): never {
     );
   }
   throw error;
-}
-
-/**
- * Counts one attempt for `key` under the per-account limit; over it: 429 TOO_MANY_REQUESTS +
- * RATE_LIMITED with a `Retry-After` header.
- */
-export async function consumeAttemptOrRefuse(
-  ctx: Pick<Context, "db" | "config" | "resHeaders">,
-  key: string,
-): Promise<void> {
-  const decision = await consumeAttempt(ctx.db, ctx.config.rateLimit, key);
-  if (decision.allowed) return;
-  ctx.resHeaders.set("retry-after", String(decision.retryAfterSec));
-  throw new ReasonedError(
-    "TOO_MANY_REQUESTS",
-    ErrorReason.RATE_LIMITED,
-    tooManyAttemptsMessage(decision.retryAfterSec),
-  );
-}
-
-/**
- * Runs a check of the signed-in user's password under the per-account limit (by user id, from
- * any IP): the attempt is counted first, a success clears the count. Over the limit: 429
- * TOO_MANY_REQUESTS + RATE_LIMITED with a `Retry-After` header, and the password is not checked.
- */
-export async function withPasswordAttemptLimit<T>(
-  ctx: Pick<Context, "db" | "config" | "resHeaders"> & { user: { id: string } },
-  check: () => Promise<T>,
-): Promise<T> {
-  const key = passwordCheckKey(ctx.user.id);
-  await consumeAttemptOrRefuse(ctx, key);
-  const result = await check();
-  await clearAttempts(ctx.db, key);
-  return result;
 }

@@ -12,12 +12,8 @@ import {
   publicProcedure,
   router,
 } from "../trpc/init";
-import {
-  endCurrentSession,
-  replaceSessionWithPassword,
-  requestActor,
-  withPasswordAttemptLimit,
-} from "./better-auth-calls";
+import { withPasswordAttemptLimit } from "./attempt-limits";
+import { endCurrentSession, replaceSessionWithPassword, requestActor } from "./better-auth-calls";
 
 export const sessionRouter = router({
   /**

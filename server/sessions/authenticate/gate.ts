@@ -4,8 +4,8 @@
  * /api/auth/sign-out; docs/security.md, "Doors"), and it applies the one decision of
  * ./decision.ts to what the request presents, a session cookie or a bearer JWT:
  *
- * - the cookie's signature is verified with node:crypto (constant time; a previous secret's
- *   cookie is re-signed, ./secret-rotation.ts), the session comes from the in-process cache
+ * - the cookie's signature is verified once, with node:crypto (constant time; a previous secret's
+ *   cookie is re-signed, ./session-cookie.ts), the session comes from the in-process cache
  *   (keyed by SHA-256 of the token) or from one indexed query;
  * - a bearer JWT is verified locally (./bearer.ts) and its session resolved the same way;
  * - ended sessions (expired, past the absolute lifetime, binding under `strict`) are deleted
@@ -28,14 +28,13 @@ import { requestOrigin } from "../lifecycle/request-origin";
 import type { SessionStore } from "../lifecycle/session-store";
 import type { SessionWithUser } from "../session-with-user";
 import { hashSessionToken } from "../token-hash";
+import { askBetterAuth } from "./ask-better-auth";
 import { type JwtVerifier, readBearerToken } from "./bearer";
 import type { BindingMismatch, SessionOrigin } from "./binding";
-import { forwardSetCookies, withoutCookie } from "./cookies";
 import { decideSession, describeMismatch, type SessionDecision } from "./decision";
 import { explainEndedSession, reasonForSessionEnd } from "./explain-ended";
 import { loadSession, loadSessionById } from "./lookup";
-import type { CookieResigner } from "./secret-rotation";
-import { readSignedSessionToken } from "./signed-cookie";
+import type { SessionCookieReader } from "./session-cookie";
 
 /** How a request's session was established: the session cookie, or a bearer JWT (API clients). */
 export type AuthMethod = "cookie" | "jwt";
@@ -54,9 +53,8 @@ export interface GateDependencies {
   auth: Auth;
   cache: SessionCache;
   policy: SessionPolicy;
-  /** The current secret (cookies signed with a previous one are re-signed first). */
-  secret: string;
-  resignCookie: CookieResigner;
+  /** The request's session cookie, verified once (a previous secret's re-signed). */
+  readSessionCookie: SessionCookieReader;
   verifyJwt: JwtVerifier;
   activity: ActivityRecorder;
 }
@@ -107,27 +105,6 @@ const refusal = (reason: ErrorReason): Authentication => ({
 
 export function createSessionGate(deps: GateDependencies): SessionGate {
   const flaggedSessions = new Set<string>();
-  let cookieNames: { token: string; cache: string } | null = null;
-  const readCookieNames = async () => {
-    const { authCookies } = await deps.auth.$context;
-    cookieNames = { token: authCookies.sessionToken.name, cache: authCookies.sessionData.name };
-    return cookieNames;
-  };
-
-  /**
-   * Better Auth, past its cookie cache: slides the expiry when due, or clears the cookies of a
-   * session it cannot find. Returns the session it found.
-   */
-  async function askBetterAuth(headers: Headers, resHeaders: Headers) {
-    const result = await deps.auth.api.getSession({
-      headers,
-      query: { disableCookieCache: true },
-      returnHeaders: true,
-    });
-    forwardSetCookies(result.headers, resHeaders);
-    return result.response;
-  }
-
   /** Carries out an `ended` decision: the session is deleted, recorded with its reason. */
   async function endForDecision(
     found: SessionWithUser,
@@ -191,24 +168,16 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
   }
 
   async function prepareCookies(headers: Headers): Promise<string | null> {
-    const names = cookieNames ?? (await readCookieNames());
-    const cookieHeader = headers.get("cookie");
-    if (!cookieHeader) return null;
-    // Better Auth's cookie cache is never read past this point: the decision is ours, and a
-    // malformed cache cookie must not turn a valid session into an error.
-    const withoutCache = withoutCookie(cookieHeader, names.cache);
-    if (withoutCache !== cookieHeader) headers.set("cookie", withoutCache);
-    return deps.resignCookie(headers);
+    return (await deps.readSessionCookie(headers))?.resignedCookie ?? null;
   }
 
   async function authenticateCookie(
     headers: Headers,
     resHeaders: Headers,
   ): Promise<Authentication> {
-    const resignedCookie = await prepareCookies(headers);
-    const names = cookieNames ?? (await readCookieNames());
-    const token = readSignedSessionToken(headers.get("cookie"), names.token, deps.secret);
-    if (!token) return anonymous;
+    const cookie = await deps.readSessionCookie(headers);
+    if (!cookie) return anonymous;
+    const { token } = cookie;
 
     const nowMs = Date.now();
     const found = await findByToken(token, nowMs);
@@ -217,17 +186,17 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
     const decision = decideSession(found.session, request, deps.policy, nowMs);
     if (decision.verdict === "ended") {
       await endForDecision(found, decision, request);
-      await askBetterAuth(headers, resHeaders);
+      await askBetterAuth(deps.auth, headers, resHeaders);
       return refusal(decision.refusal);
     }
     if (decision.bindingMismatch) await flagMismatch(found, decision.bindingMismatch, request);
     let auth: SessionWithUser | null = found;
     if (decision.refreshDue) {
-      auth = await askBetterAuth(headers, resHeaders);
+      auth = await askBetterAuth(deps.auth, headers, resHeaders);
       // Ended between our read and Better Auth's.
       if (!auth) return refuseEndedToken(token, headers, resHeaders);
     }
-    if (resignedCookie) resHeaders.append("set-cookie", resignedCookie);
+    if (cookie.resignedCookie) resHeaders.append("set-cookie", cookie.resignedCookie);
     await deps.activity.touch(auth.session);
     return { auth, method: "cookie", explainNoSession: anonymous.explainNoSession };
   }
@@ -245,7 +214,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
   ): Promise<Authentication> {
     const ended = await findSessionEnd(deps.db, token);
     if (!ended || !REPLACED_ON_THIS_BROWSER.has(ended.reason ?? "")) {
-      await askBetterAuth(headers, resHeaders);
+      await askBetterAuth(deps.auth, headers, resHeaders);
     }
     return refusal(ended ? reasonForSessionEnd(ended.reason) : ErrorReason.SESSION_REQUIRED);
   }

@@ -1,24 +1,11 @@
 /**
- * Reads the session token out of Better Auth's signed session cookie, for the one place we need
- * it outside Better Auth: telling a request whose session has ended why it ended. Format (Better
- * Auth 1.7): URL-encoded `token + "." + base64(HMAC-SHA256(secret, token))`.
+ * Better Auth's signed session cookie, verified and signed with node:crypto. Format (Better Auth
+ * 1.7): URL-encoded `token + "." + base64(HMAC-SHA256(secret, token))`.
  */
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 const SIGNATURE_LENGTH = 44;
 const MAX_COOKIE_LENGTH = 1024;
-
-/**
- * The token if the cookie carries one signed with one of `secrets` (the current one first, then
- * those a rotation replaced); null for anything else.
- */
-export function readSignedSessionToken(
-  cookieHeader: string | null,
-  cookieName: string,
-  secrets: string | readonly string[],
-): string | null {
-  return verifySessionCookie(cookieHeader, cookieName, secrets)?.token ?? null;
-}
 
 /**
  * The token of the session cookie and the index in `secrets` of the secret that signed it (0:

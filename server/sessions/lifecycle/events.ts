@@ -2,7 +2,7 @@
  * The activity log (`session_event`). End events are written by the database trigger (see
  * ./session-store.ts); the others are recorded here, from Better Auth's hooks and the gate.
  */
-import { and, desc, eq, isNotNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, lt, sql } from "drizzle-orm";
 import { deleteInBatches } from "../../../db/batches";
 import type { Database } from "../../../db/client";
 import { sessionEvent } from "../../../db/schema";
