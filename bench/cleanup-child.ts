@@ -10,6 +10,7 @@ import { cleanupSessions } from "../server/sessions/lifecycle/admin-commands";
 import {
   CLEANUP_LOCK_KEY,
   type CleanupProgress,
+  cleanupPolicy,
   runSessionCleanup,
   type SessionCleanupReport,
 } from "../server/sessions/lifecycle/cleanup";
@@ -35,7 +36,7 @@ const input = JSON.parse(process.argv[2] ?? "{}") as CleanupInput;
 const send = (message: CleanupMessage) => process.send?.(message);
 // The CLI's pool: one connection holds the advisory lock, the batches run on another.
 const handle = await openDatabase({ url: input.url, maxConnections: 2 });
-const policy = productionConfig("http://127.0.0.1:3000", input.url).session;
+const policy = cleanupPolicy(productionConfig("http://127.0.0.1:3000", input.url));
 process.once("disconnect", () => process.exit(0));
 
 process.on("message", (message) => {

@@ -2,11 +2,12 @@
 import { openDatabase } from "../db/client";
 import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
+import { developmentSecret } from "../server/development-secret";
 import { ConfigError, parseConfig } from "../server/env";
 
 async function main(): Promise<number> {
   try {
-    const config = parseConfig();
+    const config = parseConfig(process.env, { developmentSecret });
     const database = await openDatabase({
       ...config.database,
       owner: { kind: "command", label: "npm run db:migrate" },

@@ -8,6 +8,7 @@ import { openDatabase } from "../db/client";
 import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
 import { USER_ROLES } from "../db/schema";
+import { developmentSecret } from "../server/development-secret";
 import { ConfigError, parseConfig } from "../server/env";
 import {
   AdminCommandError,
@@ -110,7 +111,7 @@ function parseOptions(argv: string[]) {
 }
 
 async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
-  const config = parseConfig();
+  const config = parseConfig(process.env, { developmentSecret });
   const database = await openDatabase({
     ...config.database,
     owner: { kind: "command", label: `npm run sessions -- ${command.name}` },

@@ -60,7 +60,10 @@ export async function startApp(
   await storeSessionPolicy(db, policy);
 
   // Untrusted (so unused) until its invalidation channel proves to work.
-  const sessionCache = new SessionCache(policy.cacheTtlSec * 1000, policy.cacheMaxEntries);
+  const sessionCache = new SessionCache(
+    config.sessionCache.ttlSec * 1000,
+    config.sessionCache.maxEntries,
+  );
   const invalidation = await startSessionCacheInvalidation(database, config, sessionCache, (line) =>
     log.warn(line),
   );
@@ -92,8 +95,8 @@ export async function startApp(
     readSessionCookie: createSessionCookieReader(auth, config),
     verifyJwt: createJwtVerifier({
       keys: jwtKeys,
-      issuer: config.baseUrl,
-      audience: config.baseUrl,
+      issuer: config.http.baseUrl,
+      audience: config.http.baseUrl,
     }),
     activity: createActivityRecorder(db),
   });
@@ -129,7 +132,7 @@ async function startSessionCacheInvalidation(
   cache: SessionCache,
   log: (line: string) => void,
 ): Promise<CacheInvalidation | null> {
-  if (config.session.cacheTtlSec === 0) return null;
+  if (config.sessionCache.ttlSec === 0) return null;
   if (!database.canListen) {
     log(
       "session cache off: DATABASE_URL goes through a transaction pooler, where LISTEN hears nothing; set DATABASE_LISTEN_URL to a direct connection to use it",

@@ -1,9 +1,9 @@
 /**
- * Configuration, parsed once at start-up. A bad value stops the server with a message that names
- * every offending variable (t3-env / Epic Stack style). Units live in the names.
+ * Configuration: every environment variable is read here and nowhere else, parsed once at
+ * start-up with zod, and a bad value stops the server with a message that names every offending
+ * variable at once (t3-env / Epic Stack style). Units live in the names. Parsing has no side
+ * effects: the development secret is made by the caller (./development-secret.ts).
  */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -41,12 +41,31 @@ export const SESSION_LIMIT_POLICIES = ["evict-oldest", "deny"] as const;
 export type SessionLimitPolicy = (typeof SESSION_LIMIT_POLICIES)[number];
 export const SESSION_BINDING_MODES = ["off", "audit", "strict"] as const;
 export type SessionBindingMode = (typeof SESSION_BINDING_MODES)[number];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const optionalString = z
   .string()
   .trim()
   .transform((value) => (value === "" ? undefined : value))
   .optional();
+
+/** A comma-separated list (unset: empty), each entry trimmed and checked by `isValid`. */
+function commaList(isValid: (entry: string) => boolean, problem: (entry: string) => string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const entries = (value ?? "")
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      for (const entry of entries.filter((entry) => !isValid(entry))) {
+        ctx.addIssue({ code: "custom", message: problem(entry) });
+      }
+      return entries;
+    });
+}
 
 const envSchema = z
   .object({
@@ -81,22 +100,30 @@ const envSchema = z
      * Secrets a rotation replaced (comma-separated, newest first): cookies they signed are still
      * accepted, and re-signed with BETTER_AUTH_SECRET, until they are removed from this list.
      */
-    BETTER_AUTH_PREVIOUS_SECRETS: optionalString.pipe(
-      z
-        .string()
-        .refine(
-          (list) => list.split(",").every((entry) => entry.trim().length >= 32),
-          "must list secrets of at least 32 characters each, comma-separated",
-        )
-        .optional(),
+    BETTER_AUTH_PREVIOUS_SECRETS: commaList(
+      (entry) => entry.length >= 32,
+      // Never echoed: it is a secret.
+      () => "must list secrets of at least 32 characters each, comma-separated",
     ),
-    TRUSTED_ORIGINS: optionalString,
+    TRUSTED_ORIGINS: commaList(
+      (origin) => URL.canParse(origin) && /^https?:$/.test(new URL(origin).protocol),
+      (origin) => `has an invalid origin: ${origin}`,
+    ),
     COOKIE_DOMAIN: optionalString,
     COOKIE_PREFIX: z
       .string()
       .regex(/^[a-z0-9-]+$/i, "letters, digits and dashes only")
       .default("better-auth"),
-    TRUSTED_PROXIES: optionalString,
+    TRUSTED_PROXIES: commaList(
+      isAddressOrRange,
+      (entry) => `has an invalid address or range: ${entry}`,
+    ),
+    LOG_LEVEL: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .default("info")
+      .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
     SESSION_PROFILE: z.enum(["standard", "strict"]).default("standard"),
     SESSION_EXPIRES_IN_SEC: seconds,
     SESSION_UPDATE_AGE_SEC: seconds,
@@ -160,6 +187,7 @@ const envSchema = z
     }
   });
 
+/** How sessions live and end (docs/sessions.md has every default and the reason for it). */
 export interface SessionPolicy {
   profile: SessionProfile;
   /** Inactivity timeout: the sliding lifetime Better Auth gives a session. */
@@ -177,13 +205,6 @@ export interface SessionPolicy {
   limitPolicy: SessionLimitPolicy;
   /** Compare each request's network and browser with the session's: ignore, record, or end it. */
   binding: SessionBindingMode;
-  /** Interval of the in-server cleanup of expired sessions; 0 = off. */
-  cleanupIntervalSec: number;
-  /** How long session events are kept. */
-  eventRetentionDays: number;
-  /** In-process session cache: entry lifetime (0 = no cache) and size bound. */
-  cacheTtlSec: number;
-  cacheMaxEntries: number;
 }
 
 /** Rate limits of password attempts (docs/security.md), counted in the database. */
@@ -210,33 +231,50 @@ export interface DatabaseConfig {
   pgliteDataDir: string;
 }
 
+/** The settings, grouped by the part of the server they configure. */
 export interface Config {
   nodeEnv: "development" | "production" | "test";
   isProduction: boolean;
-  host: string;
-  port: number;
-  baseUrl: string;
-  database: DatabaseConfig;
-  dataDir: string;
-  secret: string;
-  /** Secrets replaced by a rotation, newest first: they verify cookies, never sign them. */
-  previousSecrets: string[];
-  /**
-   * Origins allowed to send cookie-bearing requests (CSRF, CORS) and Better Auth's sign-up and
-   * sign-in: BASE_URL's, TRUSTED_ORIGINS, and outside production their loopback aliases.
-   */
-  trustedOrigins: string[];
-  cookieDomain: string | undefined;
-  cookiePrefix: string;
-  /** Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; empty: the socket address is the client. */
-  trustedProxies: string[];
-  session: SessionPolicy;
-  /** JWTs for API clients (GET /api/auth/token, ADR 0012). */
-  jwt: {
-    /** How long a JWT is valid after it is issued. */
-    expiresInSec: number;
+  logLevel: LogLevel;
+  http: {
+    host: string;
+    port: number;
+    /** The public URL: routes, origins and cookie attributes follow it, never a request header. */
+    baseUrl: string;
+    /**
+     * Origins allowed to send cookie-bearing requests (CSRF, CORS) and Better Auth's sign-up and
+     * sign-in: BASE_URL's, TRUSTED_ORIGINS, and outside production their loopback aliases.
+     */
+    trustedOrigins: string[];
+    /** Proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed; empty: the socket address is the client. */
+    trustedProxies: string[];
   };
+  database: DatabaseConfig;
+  /** Where the embedded database and the generated development secret live. */
+  dataDir: string;
+  secrets: {
+    /** Signs cookies and encrypts the JWT signing key. */
+    current: string;
+    /** Replaced by a rotation, newest first: they verify cookies, never sign them. */
+    previous: string[];
+  };
+  cookies: { domain: string | undefined; prefix: string };
+  session: SessionPolicy;
+  /** The in-process session cache: entry lifetime (0 = no cache) and size bound. */
+  sessionCache: { ttlSec: number; maxEntries: number };
+  /** The in-server cleanup (0 = off: run `npm run sessions:cleanup` from a scheduler) and how long events are kept. */
+  cleanup: { intervalSec: number; eventRetentionDays: number };
+  /** JWTs for API clients (GET /api/auth/token, ADR 0012): how long one is valid after it is issued. */
+  jwt: { expiresInSec: number };
   rateLimit: RateLimitPolicy;
+}
+
+export interface ParseOptions {
+  /**
+   * Outside production, where BETTER_AUTH_SECRET may be left unset: the secret to use instead
+   * (server/main.ts generates one into DATA_DIR once). Without it the variable is required.
+   */
+  developmentSecret?: (dataDir: string) => string;
 }
 
 export class ConfigError extends Error {
@@ -250,7 +288,10 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
-export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function parseConfig(
+  source: NodeJS.ProcessEnv = process.env,
+  options: ParseOptions = {},
+): Config {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(
@@ -261,27 +302,28 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const isProduction = env.NODE_ENV === "production";
   const dataDir = path.resolve(env.DATA_DIR);
   const baseUrl = (env.BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
-  const extraOrigins = (env.TRUSTED_ORIGINS ?? "")
-    .split(",")
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-  const badOrigin = extraOrigins.find((origin) => !URL.canParse(origin));
-  if (badOrigin) throw new ConfigError([`TRUSTED_ORIGINS has an invalid origin: ${badOrigin}`]);
-  const trustedProxies = (env.TRUSTED_PROXIES ?? "")
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  const badProxy = trustedProxies.find((entry) => !isAddressOrRange(entry));
-  if (badProxy)
-    throw new ConfigError([`TRUSTED_PROXIES has an invalid address or range: ${badProxy}`]);
+  const secret = env.BETTER_AUTH_SECRET ?? options.developmentSecret?.(dataDir);
+  if (!secret) {
+    throw new ConfigError([
+      "BETTER_AUTH_SECRET is required (at least 32 random characters); `npm start` generates one for development",
+    ]);
+  }
   const profile = SESSION_PROFILES[env.SESSION_PROFILE];
 
   return {
     nodeEnv: env.NODE_ENV,
     isProduction,
-    host: env.HOST ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
-    port: env.PORT,
-    baseUrl,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
+      port: env.PORT,
+      baseUrl,
+      trustedOrigins: trustedOriginsOf(
+        [baseUrl, ...env.TRUSTED_ORIGINS].map((origin) => new URL(origin).origin),
+        isProduction,
+      ),
+      trustedProxies: env.TRUSTED_PROXIES,
+    },
     database: {
       url: env.DATABASE_URL,
       listenUrl: env.DATABASE_LISTEN_URL,
@@ -289,18 +331,8 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       pgliteDataDir: path.join(dataDir, "pglite"),
     },
     dataDir,
-    secret: env.BETTER_AUTH_SECRET ?? developmentSecret(dataDir),
-    previousSecrets: (env.BETTER_AUTH_PREVIOUS_SECRETS ?? "")
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-    trustedOrigins: trustedOriginsOf(
-      [baseUrl, ...extraOrigins].map((origin) => new URL(origin).origin),
-      isProduction,
-    ),
-    cookieDomain: env.COOKIE_DOMAIN,
-    cookiePrefix: env.COOKIE_PREFIX,
-    trustedProxies,
+    secrets: { current: secret, previous: env.BETTER_AUTH_PREVIOUS_SECRETS },
+    cookies: { domain: env.COOKIE_DOMAIN, prefix: env.COOKIE_PREFIX },
     session: {
       profile: env.SESSION_PROFILE,
       expiresInSec: env.SESSION_EXPIRES_IN_SEC ?? profile.expiresInSec,
@@ -311,10 +343,11 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxPerUser: env.SESSION_MAX_PER_USER,
       limitPolicy: env.SESSION_LIMIT_POLICY,
       binding: env.SESSION_BINDING,
-      cleanupIntervalSec: env.SESSION_CLEANUP_INTERVAL_SEC,
+    },
+    sessionCache: { ttlSec: env.SESSION_CACHE_TTL_SEC, maxEntries: env.SESSION_CACHE_MAX_ENTRIES },
+    cleanup: {
+      intervalSec: env.SESSION_CLEANUP_INTERVAL_SEC,
       eventRetentionDays: env.SESSION_EVENT_RETENTION_DAYS,
-      cacheTtlSec: env.SESSION_CACHE_TTL_SEC,
-      cacheMaxEntries: env.SESSION_CACHE_MAX_ENTRIES,
     },
     jwt: { expiresInSec: env.JWT_EXPIRES_IN_SEC },
     rateLimit: {
@@ -357,17 +390,4 @@ function isAddressOrRange(entry: string): boolean {
   if (prefix === undefined) return true;
   const bits = Number(prefix);
   return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
-}
-
-/**
- * Outside production a missing secret is generated once and kept in the data directory, so
- * sessions survive restarts without anyone having to invent a secret for a first run.
- */
-function developmentSecret(dataDir: string): string {
-  const file = path.join(dataDir, "auth-secret");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }

@@ -1,13 +1,12 @@
 /**
- * The server's one logger: pino, JSON lines on stdout, level from `LOG_LEVEL` (default info).
+ * The server's one logger: pino, JSON lines on stdout, at `info` until server/main.ts sets the
+ * configured LOG_LEVEL (parsed, like every variable, in ./env.ts).
  * Nothing secret may reach a log line: known places of tokens, cookies, passwords and secrets are
  * redacted by path, and an error's message loses the SQL parameters a driver quotes in it
  * (drizzle's "Failed query: … params: …" can carry a session token).
  */
 import pino, { type DestinationStream, type Logger } from "pino";
-
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogLevel } from "./env";
 
 const CENSOR = "[redacted]";
 
@@ -79,15 +78,14 @@ export function serializeError(error: unknown): unknown {
 }
 
 export interface LoggerOptions {
-  level?: string;
+  level?: LogLevel;
   destination?: DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = (options.level ?? process.env.LOG_LEVEL ?? "info").toLowerCase();
   return pino(
     {
-      level: (LOG_LEVELS as readonly string[]).includes(level) ? level : "info",
+      level: options.level ?? "info",
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

@@ -5,16 +5,18 @@ import { openDatabase } from "../db/client";
 import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
 import { startApp } from "./app";
+import { developmentSecret } from "./development-secret";
 import { ConfigError, parseConfig } from "./env";
 import { logger } from "./logger";
 
 const staticDir = fileURLToPath(new URL("../dist/client", import.meta.url));
 
 async function main() {
-  const config = parseConfig();
+  const config = parseConfig(process.env, { developmentSecret });
+  logger.level = config.logLevel;
   const database = await openDatabase({
     ...config.database,
-    owner: { kind: "server", label: "the server", url: config.baseUrl },
+    owner: { kind: "server", label: "the server", url: config.http.baseUrl },
   });
   await migrateDatabase(database);
   const app = await startApp(database, config, { staticDir });
@@ -22,13 +24,13 @@ async function main() {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.port, config.host, resolve);
+    server.listen(config.http.port, config.http.host, resolve);
   });
   const where =
     database.kind === "pglite"
       ? `embedded PGlite in ${config.database.pgliteDataDir}`
       : "PostgreSQL";
-  logger.info(`Listening on ${config.baseUrl} (${config.nodeEnv}, database: ${where})`);
+  logger.info(`Listening on ${config.http.baseUrl} (${config.nodeEnv}, database: ${where})`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

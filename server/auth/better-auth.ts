@@ -36,8 +36,8 @@ import { currentReauthentication, isReauthentication } from "./reauthentication"
  * secret first, then the previous ones. A version must name the same secret across restarts and
  * rotations, so it is derived from the secret (31 bits of its SHA-256), not from its position.
  */
-export function betterAuthSecrets(config: Pick<Config, "secret" | "previousSecrets">) {
-  return [config.secret, ...config.previousSecrets].map((value) => ({
+export function betterAuthSecrets(secrets: Config["secrets"]) {
+  return [secrets.current, ...secrets.previous].map((value) => ({
     version: createHash("sha256").update(value).digest().readUInt32BE(0) >>> 1,
     value,
   }));
@@ -213,7 +213,7 @@ export function createAuth({
   liveness,
   sendResetPassword,
 }: AuthDependencies) {
-  const secure = config.isProduction || config.baseUrl.startsWith("https://");
+  const secure = config.isProduction || config.http.baseUrl.startsWith("https://");
   // Filled below from the instance's own endpoints; Better Auth reads it on every request.
   const disabledPaths: string[] = [];
   const auth = betterAuth({
@@ -223,14 +223,14 @@ export function createAuth({
     // endpoint a Better Auth upgrade adds, has nothing to reach). Server-side calls
     // (`auth.api.*`) are not routed, so they are unaffected.
     disabledPaths,
-    baseURL: config.baseUrl,
+    baseURL: config.http.baseUrl,
     basePath: "/api/auth",
     // Signs cookies. What Better Auth encrypts (the JWT signing key) is under `secrets`, which
     // also decrypt with the previous ones; `secret` is then only its fallback for payloads
     // encrypted before (bare hex): those used the oldest secret still listed.
-    secret: config.previousSecrets.at(-1) ?? config.secret,
-    secrets: betterAuthSecrets(config),
-    trustedOrigins: config.trustedOrigins,
+    secret: config.secrets.previous.at(-1) ?? config.secrets.current,
+    secrets: betterAuthSecrets(config.secrets),
+    trustedOrigins: config.http.trustedOrigins,
     telemetry: { enabled: false },
     // session.token holds SHA-256 of the token, not the token (ADR 0020).
     database: hashSessionTokensAtRest(drizzleAdapter(db, { provider: "pg", schema })),
@@ -354,15 +354,15 @@ export function createAuth({
       },
     },
     advanced: {
-      cookiePrefix: config.cookiePrefix,
+      cookiePrefix: config.cookies.prefix,
       useSecureCookies: secure,
-      ...(config.cookieDomain
-        ? { crossSubDomainCookies: { enabled: true, domain: config.cookieDomain } }
+      ...(config.cookies.domain
+        ? { crossSubDomainCookies: { enabled: true, domain: config.cookies.domain } }
         : {}),
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       // Better Auth turns its Origin check off by itself when NODE_ENV is `test` or TEST is set
       // (every vitest run): on here in every environment, so tests check what production runs
-      // and a server started with NODE_ENV=test still checks. It trusts config.trustedOrigins,
+      // and a server started with NODE_ENV=test still checks. It trusts config.http.trustedOrigins,
       // as our CSRF guard does (ADR 0023).
       disableOriginCheck: false,
     },
@@ -429,8 +429,8 @@ function jwtForApiClients(config: Config) {
   return jwt({
     jwks: { keyPairConfig: { alg: "EdDSA", crv: "Ed25519" } },
     jwt: {
-      issuer: config.baseUrl,
-      audience: config.baseUrl,
+      issuer: config.http.baseUrl,
+      audience: config.http.baseUrl,
       // A string is a duration; a number would be read as the absolute `exp` claim.
       expirationTime: `${config.jwt.expiresInSec}s`,
       // Only what a verifier needs: no name, email or role in a token anyone holding it can read.

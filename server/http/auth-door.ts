@@ -142,7 +142,7 @@ function createPathMatcher<T>(entries: Iterable<[pattern: string, value: T]>) {
 
 /** The handler of /api/auth/* requests (the target already parsed and checked by the server). */
 export function createAuthDoor(deps: AppDependencies) {
-  const baseUrl = new URL(deps.config.baseUrl);
+  const baseUrl = new URL(deps.config.http.baseUrl);
   // Every endpoint of this instance that is not exposed (a Better Auth upgrade's new ones too),
   // with its message; /get-session and /token are Better Auth endpoints we answer ourselves.
   const exposed = new Set([...EXPOSED_AUTH_PATHS].map((path) => path.slice(AUTH_PREFIX.length)));

@@ -26,13 +26,13 @@ export interface HttpServerOptions {
 
 /** The whole app as a node:http request listener. */
 export function createRequestHandler(deps: AppDependencies, options: HttpServerOptions) {
-  const allowedOrigins = new Set(deps.config.trustedOrigins);
+  const allowedOrigins = new Set(deps.config.http.trustedOrigins);
   const handleAuth = createAuthDoor(deps);
   const serveStatic = createStaticHandler(options.staticDir);
   const reportError =
     options.onError ?? ((error) => logger.error({ err: error }, "Request failed"));
-  const resolveClientIp = createClientIpResolver(deps.config.trustedProxies);
-  const publicHost = new URL(deps.config.baseUrl).host;
+  const resolveClientIp = createClientIpResolver(deps.config.http.trustedProxies);
+  const publicHost = new URL(deps.config.http.baseUrl).host;
 
   async function handleTrpc(req: IncomingMessage, res: ServerResponse, target: RequestTarget) {
     const resHeaders = new Headers();

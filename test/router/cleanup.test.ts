@@ -35,6 +35,11 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
   });
 
   const lifetimeSec = () => app.deps.config.session.absoluteLifetimeSec;
+  /** The cleanup of sessions and events only (per-account rate-limit counters are kept). */
+  const withoutRateLimitPruning = () => ({
+    absoluteLifetimeSec: lifetimeSec(),
+    eventRetentionDays: app.deps.config.cleanup.eventRetentionDays,
+  });
 
   /** A signed-up user's session id (real sign-up through Better Auth). */
   async function newSession(): Promise<string> {
@@ -145,9 +150,9 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
                 now() - make_interval(days => ${ageDays}))`);
     await insertEvent("retention-91", 91);
     await insertEvent("retention-89", 89);
-    expect(app.deps.config.session.eventRetentionDays).toBe(90);
+    expect(app.deps.config.cleanup.eventRetentionDays).toBe(90);
 
-    const report = await runSessionCleanup(app.database, app.deps.config.session);
+    const report = await runSessionCleanup(app.database, withoutRateLimitPruning());
 
     expect(report).toMatchObject({ sessionsDeleted: 0, eventsDeleted: 1 });
     const kept = await app.database.db
@@ -190,7 +195,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
       count: 1,
       windowStartedAt: new Date(Date.now() - 365 * 86_400_000),
     });
-    const report = await runSessionCleanup(app.database, app.deps.config.session);
+    const report = await runSessionCleanup(app.database, withoutRateLimitPruning());
     expect(report.accountRateLimitsDeleted).toBe(0);
     expect(await app.database.db.select().from(accountRateLimit)).toHaveLength(1);
     await app.database.db.delete(accountRateLimit);
@@ -201,7 +206,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     await moveSession(expired, sql`expires_at = now() - interval '1 second'`);
     const lines: string[] = [];
     const onError = vi.fn();
-    const policy = { ...app.deps.config.session, cleanupIntervalSec: 3600 };
+    const policy = { ...cleanupPolicy(app.deps.config), intervalSec: 3600 };
     const schedule = startCleanupSchedule(app.database, policy, {
       log: (line) => lines.push(line),
       onError,
@@ -221,7 +226,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     const lines: string[] = [];
     const schedule = startCleanupSchedule(
       app.database,
-      { ...app.deps.config.session, cleanupIntervalSec: 0 },
+      { ...cleanupPolicy(app.deps.config), intervalSec: 0 },
       { log: (line) => lines.push(line), onError: vi.fn(), firstRunDelayMs: 0 },
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -344,7 +349,7 @@ describe.runIf(databaseKinds.includes("postgres"))("session cleanup at scale on 
     });
     await holding;
     const lines: string[] = [];
-    const policy = { ...app.deps.config.session, cleanupIntervalSec: 3600 };
+    const policy = { ...cleanupPolicy(app.deps.config), intervalSec: 3600 };
     const schedule = startCleanupSchedule(app.database, policy, {
       log: (line) => lines.push(line),
       onError: vi.fn(),

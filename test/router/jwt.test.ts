@@ -82,8 +82,8 @@ describe.each(databaseKinds)("JWTs for API clients on %s", (kind) => {
     expect(claims).toMatchObject({
       sid: current?.session.id,
       sub: current?.user.id,
-      iss: app.deps.config.baseUrl,
-      aud: app.deps.config.baseUrl,
+      iss: app.deps.config.http.baseUrl,
+      aud: app.deps.config.http.baseUrl,
     });
     expect(claims.exp - claims.iat).toBe(900);
     expect(claims.iat).toBeGreaterThanOrEqual(before);

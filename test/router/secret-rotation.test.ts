@@ -31,11 +31,11 @@ function signedWith(cookie: string | undefined, secrets: Record<string, string>)
 describe("BETTER_AUTH_PREVIOUS_SECRETS", () => {
   it("is a comma-separated list of secrets of at least 32 characters, newest first", () => {
     const list = `${SECRET_B} , ${SECRET_C}`;
-    expect(testConfig({ BETTER_AUTH_PREVIOUS_SECRETS: list }).previousSecrets).toEqual([
+    expect(testConfig({ BETTER_AUTH_PREVIOUS_SECRETS: list }).secrets.previous).toEqual([
       SECRET_B,
       SECRET_C,
     ]);
-    expect(testConfig().previousSecrets).toEqual([]);
+    expect(testConfig().secrets.previous).toEqual([]);
     expect(() => testConfig({ BETTER_AUTH_PREVIOUS_SECRETS: `${SECRET_B},too-short` })).toThrow(
       /BETTER_AUTH_PREVIOUS_SECRETS must list secrets of at least 32 characters/,
     );

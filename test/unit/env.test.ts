@@ -26,46 +26,73 @@ describe("parseConfig", () => {
       maxPerUser: 5,
       limitPolicy: "evict-oldest",
       binding: "audit",
-      cleanupIntervalSec: 3600,
-      eventRetentionDays: 90,
-      cacheTtlSec: 30,
-      cacheMaxEntries: 10_000,
     });
-    expect(config.trustedProxies).toEqual([]);
-    expect(config.cookiePrefix).toBe("better-auth");
-    expect(config.baseUrl).toBe("http://localhost:3000");
-    expect(config.trustedOrigins).toEqual([
+    expect(config.sessionCache).toEqual({ ttlSec: 30, maxEntries: 10_000 });
+    expect(config.cleanup).toEqual({ intervalSec: 3600, eventRetentionDays: 90 });
+    expect(config.logLevel).toBe("info");
+    expect(config.http.trustedProxies).toEqual([]);
+    expect(config.cookies.prefix).toBe("better-auth");
+    expect(config.http.baseUrl).toBe("http://localhost:3000");
+    expect(config.http.trustedOrigins).toEqual([
       "http://localhost:3000",
       "http://127.0.0.1:3000",
       "http://[::1]:3000",
     ]);
     expect(config.database.url).toBeUndefined();
-    expect(config.host).toBe("127.0.0.1");
+    expect(config.http.host).toBe("127.0.0.1");
   });
 
-  it("names every bad variable at once", () => {
+  it("names every bad variable at once, lists included, never echoing a secret", () => {
     const problems = problemsOf({
       PORT: "70000",
       DATABASE_URL: "mysql://nope",
       SESSION_FRESH_AGE_SEC: "0",
       BETTER_AUTH_SECRET: "short",
+      BETTER_AUTH_PREVIOUS_SECRETS: "previous-but-short",
+      TRUSTED_ORIGINS: "https://ok.example.com, ftp://nope",
+      TRUSTED_PROXIES: "10.0.0.0/8, 300.1.1.1",
+      LOG_LEVEL: "verbose",
     });
+    expect(problems).toHaveLength(8);
     const named = problems.join("\n");
     for (const variable of [
       "PORT",
       "DATABASE_URL",
       "SESSION_FRESH_AGE_SEC",
       "BETTER_AUTH_SECRET",
+      "BETTER_AUTH_PREVIOUS_SECRETS",
+      "TRUSTED_ORIGINS has an invalid origin: ftp://nope",
+      "TRUSTED_PROXIES has an invalid address or range: 300.1.1.1",
+      "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
     ]) {
       expect(named).toContain(variable);
     }
+    expect(named).not.toContain("previous-but-short");
+  });
+
+  it("reads LOG_LEVEL in any case, and has no side effect: the development secret comes from the caller", () => {
+    expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, LOG_LEVEL: " WARN " }).logLevel).toBe("warn");
+    expect(() => parseConfig({ DATA_DIR: "/nonexistent/never-created" })).toThrow(
+      /BETTER_AUTH_SECRET is required/,
+    );
+    const asked: string[] = [];
+    const config = parseConfig(
+      { DATA_DIR: "/nonexistent/never-created" },
+      { developmentSecret: (dataDir) => (asked.push(dataDir), "d".repeat(32)) },
+    );
+    expect(asked).toEqual(["/nonexistent/never-created"]);
+    expect(config.secrets).toEqual({ current: "d".repeat(32), previous: [] });
+    // Production never falls back to a generated secret.
+    expect(() =>
+      parseConfig({ NODE_ENV: "production" }, { developmentSecret: () => "d".repeat(32) }),
+    ).toThrow(/BETTER_AUTH_SECRET is required in production/);
   });
 
   it("requires a secret in production and listens on all interfaces there", () => {
     expect(problemsOf({ NODE_ENV: "production", BETTER_AUTH_SECRET: "" })).toEqual([
       "BETTER_AUTH_SECRET is required in production (at least 32 random characters)",
     ]);
-    expect(parseConfig({ NODE_ENV: "production", BETTER_AUTH_SECRET: SECRET }).host).toBe(
+    expect(parseConfig({ NODE_ENV: "production", BETTER_AUTH_SECRET: SECRET }).http.host).toBe(
       "0.0.0.0",
     );
   });
@@ -82,8 +109,11 @@ describe("parseConfig", () => {
       BASE_URL: "https://app.example.com/",
       TRUSTED_ORIGINS: "https://admin.example.com, https://app.example.com",
     });
-    expect(config.baseUrl).toBe("https://app.example.com");
-    expect(config.trustedOrigins).toEqual(["https://app.example.com", "https://admin.example.com"]);
+    expect(config.http.baseUrl).toBe("https://app.example.com");
+    expect(config.http.trustedOrigins).toEqual([
+      "https://app.example.com",
+      "https://admin.example.com",
+    ]);
     expect(problemsOf({ TRUSTED_ORIGINS: "not a url" })).toEqual([
       "TRUSTED_ORIGINS has an invalid origin: not a url",
     ]);
@@ -95,7 +125,7 @@ describe("parseConfig", () => {
       BASE_URL: "http://127.0.0.1:4000",
       TRUSTED_ORIGINS: "http://localhost:5173, https://partner.example.com",
     });
-    expect(development.trustedOrigins).toEqual([
+    expect(development.http.trustedOrigins).toEqual([
       "http://127.0.0.1:4000",
       "http://localhost:4000",
       "http://[::1]:4000",
@@ -105,16 +135,16 @@ describe("parseConfig", () => {
       "https://partner.example.com",
     ]);
     // Another port, scheme or a look-alike host is not an alias.
-    expect(development.trustedOrigins).not.toContain("http://localhost:4001");
-    expect(development.trustedOrigins).not.toContain("https://localhost:4000");
+    expect(development.http.trustedOrigins).not.toContain("http://localhost:4001");
+    expect(development.http.trustedOrigins).not.toContain("https://localhost:4000");
     const production = parseConfig({
       NODE_ENV: "production",
       BETTER_AUTH_SECRET: SECRET,
       BASE_URL: "http://localhost:4000",
     });
-    expect(production.trustedOrigins).toEqual(["http://localhost:4000"]);
+    expect(production.http.trustedOrigins).toEqual(["http://localhost:4000"]);
     const remote = parseConfig({ BETTER_AUTH_SECRET: SECRET, BASE_URL: "http://app.test:4000" });
-    expect(remote.trustedOrigins).toEqual(["http://app.test:4000"]);
+    expect(remote.http.trustedOrigins).toEqual(["http://app.test:4000"]);
   });
 
   it("has a strict profile that follows NIST SP 800-63B AAL2, each value still settable", () => {
@@ -159,7 +189,7 @@ describe("parseConfig", () => {
   it("parses trusted proxies and refuses a malformed one", () => {
     expect(
       parseConfig({ BETTER_AUTH_SECRET: SECRET, TRUSTED_PROXIES: "10.0.0.0/8, ::1, 192.0.2.1" })
-        .trustedProxies,
+        .http.trustedProxies,
     ).toEqual(["10.0.0.0/8", "::1", "192.0.2.1"]);
     expect(problemsOf({ TRUSTED_PROXIES: "10.0.0.0/33" })).toEqual([
       "TRUSTED_PROXIES has an invalid address or range: 10.0.0.0/33",

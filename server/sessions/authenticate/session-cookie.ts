@@ -28,9 +28,9 @@ export type SessionCookieReader = (headers: Headers) => Promise<SessionCookie | 
 
 export function createSessionCookieReader(
   auth: Auth,
-  config: Pick<Config, "secret" | "previousSecrets" | "session">,
+  config: Pick<Config, "secrets" | "session">,
 ): SessionCookieReader {
-  const secrets = [config.secret, ...config.previousSecrets];
+  const secrets = [config.secrets.current, ...config.secrets.previous];
   // Better Auth's cookie names and attributes, read once (they follow from the configuration).
   const cookies = auth.$context.then(({ authCookies }) => authCookies);
 
@@ -46,7 +46,7 @@ export function createSessionCookieReader(
     const verified = verifySessionCookie(withoutCache, sessionToken.name, secrets);
     if (!verified) return null;
     if (verified.secretIndex === 0) return { token: verified.token, resignedCookie: null };
-    const value = `${verified.token}.${signSessionToken(verified.token, config.secret)}`;
+    const value = `${verified.token}.${signSessionToken(verified.token, config.secrets.current)}`;
     headers.set("cookie", replaceCookieValue(withoutCache, sessionToken.name, value));
     return {
       token: verified.token,

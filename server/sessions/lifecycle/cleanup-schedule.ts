@@ -1,10 +1,9 @@
 /**
- * The in-server cleanup: `runSessionCleanup` every `cleanupIntervalSec`, on at most one instance
+ * The in-server cleanup: `runSessionCleanup` every `intervalSec`, on at most one instance
  * at a time. Runs are chained (the next is timed when one ends), so one process never runs two at
  * once; across instances `tryExclusive` lets whoever holds the lock do it and the rest skip.
  */
 import type { DatabaseHandle } from "../../../db/client";
-import type { SessionPolicy } from "../../env";
 import {
   CLEANUP_LOCK_KEY,
   type CleanupPolicy,
@@ -35,18 +34,18 @@ export interface CleanupSchedule {
   stop(): Promise<void>;
 }
 
-/** Starts the periodic cleanup; `cleanupIntervalSec` 0 starts nothing. Timers never keep the process alive. */
+/** Starts the periodic cleanup; `intervalSec` 0 starts nothing. Timers never keep the process alive. */
 export function startCleanupSchedule(
   handle: DatabaseHandle,
-  policy: CleanupPolicy & Pick<SessionPolicy, "cleanupIntervalSec">,
+  policy: CleanupPolicy & { intervalSec: number },
   options: CleanupScheduleOptions,
 ): CleanupSchedule {
-  if (policy.cleanupIntervalSec === 0) {
+  if (policy.intervalSec === 0) {
     options.log("Session cleanup: off in this server (SESSION_CLEANUP_INTERVAL_SEC=0)");
     return { stop: async () => {} };
   }
   const random = options.random ?? Math.random;
-  const intervalMs = policy.cleanupIntervalSec * 1000;
+  const intervalMs = policy.intervalSec * 1000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const shutdown = new AbortController();

@@ -10,7 +10,7 @@ import { rowCount } from "../../../db/batches";
 import type { Database, DatabaseHandle } from "../../../db/client";
 import { session } from "../../../db/schema";
 import { pruneAccountRateLimits } from "../../account/attempt-limit";
-import type { Config, SessionPolicy } from "../../env";
+import type { Config } from "../../env";
 import { deleteOldEvents } from "./events";
 import { withEndCause } from "./session-store";
 
@@ -103,15 +103,26 @@ function deleteBatch(db: Database, condition: SQL, batchSize: number): Promise<n
   );
 }
 
-/** What the server's schedule and the CLI clean with: the session policy and the per-account rate-limit window. */
-export function cleanupPolicy(config: Pick<Config, "session" | "rateLimit">) {
-  return { ...config.session, accountRateLimitWindowSec: config.rateLimit.accountWindowSec };
+/**
+ * What the server's schedule and the CLI clean with: the absolute lifetime, the event retention,
+ * the per-account rate-limit window, and (for the schedule) the interval.
+ */
+export function cleanupPolicy(config: Pick<Config, "session" | "cleanup" | "rateLimit">) {
+  return {
+    absoluteLifetimeSec: config.session.absoluteLifetimeSec,
+    eventRetentionDays: config.cleanup.eventRetentionDays,
+    accountRateLimitWindowSec: config.rateLimit.accountWindowSec,
+    intervalSec: config.cleanup.intervalSec,
+  };
 }
 
-export type CleanupPolicy = Pick<SessionPolicy, "absoluteLifetimeSec" | "eventRetentionDays"> & {
+export interface CleanupPolicy {
+  absoluteLifetimeSec: number;
+  /** Session events older than this are deleted. */
+  eventRetentionDays: number;
   /** Per-account rate-limit counters whose window has ended are deleted too; without it they are kept. */
   accountRateLimitWindowSec?: number;
-};
+}
 
 /** `ms` covers the whole run, events included. */
 export interface SessionCleanupReport extends CleanupResult {
