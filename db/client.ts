@@ -86,7 +86,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       canListen: !pooled || options.listenUrl !== undefined,
       // Notifications are sent through the pool, not the listening connection: a ping then comes
       // back only if the listener really hears other connections (behind a transaction pooler a
-      // LISTEN hears only its own server connection, see ../server/sessions/cache-invalidation.ts).
+      // LISTEN hears only its own server connection, see ../server/sessions/cache/invalidation.ts).
       channel: (name) =>
         postgresChannel(listenUrl, name, async (payload) => {
           await sql`select pg_notify(${name}, ${payload})`;

@@ -14,7 +14,8 @@ const HOUR_SEC = 60 * 60;
 const DAY_SEC = 24 * HOUR_SEC;
 
 /**
- * Session timeouts per profile. `standard` is the seed's policy plus a 30-day absolute lifetime
+ * Session timeouts per profile. `standard`: 7 days idle, refreshed daily, a 5-minute cookie cache,
+ * a 10-minute fresh window, plus a 30-day absolute lifetime
  * (NIST SP 800-63B AAL1 allows 30 days). `strict` follows AAL2: at most 1 h of inactivity and
  * 24 h in all. Its 5-minute update age means an active session slides its expiry (one write)
  * at most every 5 minutes, never on every request. Each value can still be set on its own.

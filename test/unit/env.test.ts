@@ -78,7 +78,12 @@ describe("parseConfig", () => {
     const asked: string[] = [];
     const config = parseConfig(
       { DATA_DIR: "/nonexistent/never-created" },
-      { developmentSecret: (dataDir) => (asked.push(dataDir), "d".repeat(32)) },
+      {
+        developmentSecret: (dataDir) => {
+          asked.push(dataDir);
+          return "d".repeat(32);
+        },
+      },
     );
     expect(asked).toEqual(["/nonexistent/never-created"]);
     expect(config.secrets).toEqual({ current: "d".repeat(32), previous: [] });

@@ -2,7 +2,7 @@
  * Why a request that presented a credential has no session: the reason code a client can
  * explain to its user (evicted, revoked, expired, binding). Read from the session's end event,
  * which the database trigger records for every ended session (by token: `findSessionEnd` in
- * ./events.ts; by a JWT's claims: below).
+ * ../lifecycle/events.ts; by a JWT's claims: below).
  */
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import type { Database } from "../../../db/client";

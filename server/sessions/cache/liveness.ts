@@ -4,10 +4,10 @@ import { session } from "../../../db/schema";
 import type { SessionCache } from "./session-cache";
 
 /**
- * Answers "is this session still alive?" for the cookie-cache fast path. Better Auth's signed
- * session_data cookie alone keeps a revoked session usable until the cache expires (upstream
- * issue 6893); every cache hit is confirmed here instead. Today: one primary-key lookup. This is
- * the seam where an in-process cache with cross-instance invalidation plugs in.
+ * Answers "is this session still alive?" for Better Auth's cookie cache. Its signed
+ * session_data cookie alone keeps a revoked session usable until the cache expires
+ * (better-auth/better-auth#6893), so every cache hit is confirmed here. No door of ours reads
+ * that cookie (the gate removes it), but Better Auth's own calls still would.
  */
 export interface SessionLiveness {
   isLive(sessionId: string): Promise<boolean>;
@@ -15,7 +15,7 @@ export interface SessionLiveness {
 
 /**
  * Liveness from the in-process session cache when it holds the session (it is invalidated on
- * every end, ./cache-invalidation.ts), else one primary-key lookup.
+ * every end, ./invalidation.ts), else one primary-key lookup.
  */
 export function createLiveness(db: Database, cache: SessionCache): SessionLiveness {
   const fromDatabase = createDatabaseLiveness(db);

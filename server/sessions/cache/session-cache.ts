@@ -1,7 +1,7 @@
 /**
  * The in-process session cache: a bounded map from SHA-256(token) to the resolved session, with a
  * short TTL as a backstop. It is only trusted while the invalidation channel is known to be
- * listening (./cache-invalidation.ts); untrusted, it answers nothing and every request reads the
+ * listening (./invalidation.ts); untrusted, it answers nothing and every request reads the
  * database. A read that raced an invalidation is not stored (the generation check).
  */
 import type { SessionWithUser } from "../session-with-user";

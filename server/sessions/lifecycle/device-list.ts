@@ -1,6 +1,6 @@
 /**
  * Reading a user's sessions (devices). Every query is scoped by the owner's user id, so another
- * user's session can never be read through it; ending sessions lives in ./end.ts.
+ * user's session can never be read through it; ending sessions lives in ./session-store.ts.
  */
 import { and, desc, eq, gt } from "drizzle-orm";
 import type { Database } from "../../../db/client";
