@@ -1,21 +1,20 @@
 /**
- * One HTTP server: /api/auth/* (Better Auth), /api/trpc/* (tRPC), /healthz, and the built SPA.
+ * One HTTP server, and only the routing: the request line and Host checked, proxy headers
+ * dropped, CORS and the CSRF rule applied, then /api/auth/* (./auth-door.ts), /api/trpc/*
+ * (./trpc-door.ts), /healthz, and the built SPA (./static-files.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { sql } from "drizzle-orm";
 import { isDatabaseUnavailable } from "../../db/errors";
-import { MAX_TRPC_BATCH_SIZE } from "../../shared/api-limits";
 import type { AppDependencies } from "../dependencies";
 import { logger } from "../logger";
-import { appRouter } from "../routers";
 import { CLIENT_IP_HEADER } from "../sessions/lifecycle/request-origin";
-import { createContext } from "../trpc/context";
 import { AUTH_PREFIX, createAuthDoor } from "./auth-door";
 import { createClientIpResolver } from "./client-ip";
-import { MAX_BODY_BYTES, parseRequestTarget, type RequestTarget, toHeaders } from "./request";
+import { parseRequestTarget } from "./request";
 import { applyCors, refuseUnsafeRequest, sendJson, sendRefusal } from "./request-guard";
 import { createStaticHandler } from "./static-files";
+import { createTrpcDoor } from "./trpc-door";
 
 export interface HttpServerOptions {
   /** The built SPA (vite build output). */
@@ -27,30 +26,13 @@ export interface HttpServerOptions {
 /** The whole app as a node:http request listener. */
 export function createRequestHandler(deps: AppDependencies, options: HttpServerOptions) {
   const allowedOrigins = new Set(deps.config.http.trustedOrigins);
-  const handleAuth = createAuthDoor(deps);
-  const serveStatic = createStaticHandler(options.staticDir);
   const reportError =
     options.onError ?? ((error) => logger.error({ err: error }, "Request failed"));
+  const handleAuth = createAuthDoor(deps);
+  const handleTrpc = createTrpcDoor(deps, reportError);
+  const serveStatic = createStaticHandler(options.staticDir);
   const resolveClientIp = createClientIpResolver(deps.config.http.trustedProxies);
   const publicHost = new URL(deps.config.http.baseUrl).host;
-
-  async function handleTrpc(req: IncomingMessage, res: ServerResponse, target: RequestTarget) {
-    const resHeaders = new Headers();
-    await nodeHTTPRequestHandler({
-      req,
-      res,
-      path: target.pathname.slice("/api/trpc/".length),
-      router: appRouter,
-      maxBodySize: MAX_BODY_BYTES,
-      maxBatchSize: MAX_TRPC_BATCH_SIZE,
-      createContext: () => createContext({ deps, headers: toHeaders(req), resHeaders }),
-      // Cookies set by procedures (refresh, sign-out, re-authentication) reach the browser here.
-      responseMeta: () => ({ headers: resHeaders }),
-      onError: ({ error }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR") reportError(error);
-      },
-    });
-  }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (!ALLOWED_METHODS.has(req.method ?? "")) {
