@@ -8,6 +8,7 @@ import { openDatabase } from "../db/client";
 import { DataDirInUseError } from "../db/data-dir-lock";
 import { migrateDatabase } from "../db/migrate";
 import { USER_ROLES } from "../db/schema";
+import { startSessionStoreWithoutCache } from "../server/app";
 import { developmentSecret } from "../server/development-secret";
 import { ConfigError, parseConfig } from "../server/env";
 import {
@@ -19,7 +20,6 @@ import {
   setUserRole,
 } from "../server/sessions/lifecycle/admin-commands";
 import { cleanupPolicy } from "../server/sessions/lifecycle/cleanup";
-import { createSessionStore } from "../server/sessions/lifecycle/session-store";
 import { storeSessionPolicy } from "../server/sessions/lifecycle/stored-policy";
 
 const USAGE = `Usage: npm run sessions -- <command> [options]
@@ -121,8 +121,6 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
     await migrateDatabase(database);
     // The triggers read the policy; the cleanup must judge lifetimes as the server does.
     await storeSessionPolicy(database.db, config.session);
-    // No cache of its own: the database announces every ended session to the servers' caches.
-    const sessions = createSessionStore(database.db);
     switch (command.name) {
       case "cleanup": {
         const report = await cleanupSessions(database, cleanupPolicy(config), (progress) =>
@@ -142,14 +140,21 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
         );
         return;
       }
-      case "revoke": {
-        const result = await revokeSessionsByEmail(sessions, command.email);
-        console.log(`Ended ${result.sessionsEnded} session(s) of ${result.email}.`);
-        return;
-      }
+      case "revoke":
       case "revoke-all": {
-        const result = await revokeAllSessions(sessions);
-        console.log(`Ended ${result.sessionsEnded} session(s) of every user.`);
+        // Returns once every running server has dropped the ended sessions from its cache.
+        const store = await startSessionStoreWithoutCache(database);
+        try {
+          if (command.name === "revoke") {
+            const result = await revokeSessionsByEmail(store.sessions, command.email);
+            console.log(`Ended ${result.sessionsEnded} session(s) of ${result.email}.`);
+          } else {
+            const result = await revokeAllSessions(store.sessions);
+            console.log(`Ended ${result.sessionsEnded} session(s) of every user.`);
+          }
+        } finally {
+          await store.stop();
+        }
         return;
       }
       case "set-role": {

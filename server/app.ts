@@ -27,7 +27,11 @@ import { SessionCache } from "./sessions/cache/session-cache";
 import { cleanupPolicy } from "./sessions/lifecycle/cleanup";
 import { startCleanupSchedule } from "./sessions/lifecycle/cleanup-schedule";
 import { createActivityRecorder } from "./sessions/lifecycle/last-active";
-import { createSessionStore, type SessionCacheLink } from "./sessions/lifecycle/session-store";
+import {
+  createSessionStore,
+  type SessionCacheLink,
+  type SessionStore,
+} from "./sessions/lifecycle/session-store";
 import { storeSessionPolicy } from "./sessions/lifecycle/stored-policy";
 
 /** Where the app's own lines go: cache trust changes (warn), cleanup runs (info), failures (error). */
@@ -147,4 +151,25 @@ async function startSessionCacheInvalidation(
       ? { heartbeatMs: 2000, staleAfterMs: 6000, log }
       : { heartbeatMs: 0, staleAfterMs: 0, log },
   );
+}
+
+/**
+ * The session store of a process that ends sessions but serves none (`npm run sessions`): no
+ * cache of its own, but the same barrier, so a revocation returns once every running server has
+ * been told. On PGlite the process is alone with its database (ADR 0017): nothing to tell.
+ */
+export async function startSessionStoreWithoutCache(
+  database: DatabaseHandle,
+): Promise<{ sessions: SessionStore; stop(): Promise<void> }> {
+  if (database.kind !== "postgres" || !database.canListen) {
+    return { sessions: createSessionStore(database.db), stop: async () => {} };
+  }
+  const invalidation = await startCacheInvalidation(database.channel(SESSION_CACHE_CHANNEL), null, {
+    heartbeatMs: 0,
+    staleAfterMs: 0,
+  });
+  return {
+    sessions: createSessionStore(database.db, { barrier: () => invalidation.barrier() }),
+    stop: () => invalidation.stop(),
+  };
 }

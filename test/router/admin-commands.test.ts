@@ -7,13 +7,13 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session, sessionEvent, user } from "../../db/schema";
+import { startSessionStoreWithoutCache } from "../../server/app";
 import {
   AdminCommandError,
   revokeAllSessions,
   revokeSessionsByEmail,
   setUserRole,
 } from "../../server/sessions/lifecycle/admin-commands";
-import { createSessionStore } from "../../server/sessions/lifecycle/session-store";
 import { ErrorReason } from "../../shared/errors";
 import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
@@ -25,9 +25,16 @@ describe.each(databaseKinds)("admin commands on %s", (kind) => {
   beforeAll(async () => {
     app = await createTestApp(kind);
   });
-  afterAll(() => app.close());
-  /** The store `npm run sessions` makes: no cache of its own, the database tells the app's. */
-  const cliStore = () => createSessionStore(app.database.db);
+  let cli: Awaited<ReturnType<typeof startSessionStoreWithoutCache>>;
+  beforeAll(async () => {
+    cli = await startSessionStoreWithoutCache(app.database);
+  });
+  afterAll(async () => {
+    await cli.stop();
+    await app.close();
+  });
+  /** The store `npm run sessions` makes: no cache of its own, the barrier of every instance. */
+  const cliStore = () => cli.sessions;
 
   async function userIdOf(email: string) {
     const [row] = await app.database.db

@@ -35,9 +35,13 @@ export interface CacheInvalidation {
   stop(): Promise<void>;
 }
 
+/**
+ * Listens on `channel` for `cache`. Without a cache (a process that ends sessions but serves
+ * none, the CLI), only the barrier: a call returns once every listening instance has been told.
+ */
 export async function startCacheInvalidation(
   channel: NotificationChannel,
-  cache: SessionCache,
+  cache: SessionCache | null,
   options: InvalidationOptions,
 ): Promise<CacheInvalidation> {
   const instance = randomBytes(6).toString("hex");
@@ -49,13 +53,13 @@ export async function startCacheInvalidation(
   const log = options.log ?? (() => {});
 
   const distrust = (why: string) => {
-    if (cache.isTrusted) log(`session cache: not trusted (${why}); reading the database`);
-    cache.setTrusted(false);
+    if (cache?.isTrusted) log(`session cache: not trusted (${why}); reading the database`);
+    cache?.setTrusted(false);
   };
 
   function onMessage(payload: string) {
-    if (payload.startsWith("s:")) cache.invalidateSessions(payload.slice(2).split(","));
-    else if (payload.startsWith("u:")) cache.invalidateUser(payload.slice(2));
+    if (payload.startsWith("s:")) cache?.invalidateSessions(payload.slice(2).split(","));
+    else if (payload.startsWith("u:")) cache?.invalidateUser(payload.slice(2));
     else if (payload.startsWith(pingPrefix)) {
       lastPingSeenMs = Date.now();
       const seen = Number(payload.slice(pingPrefix.length));
@@ -66,7 +70,7 @@ export async function startCacheInvalidation(
         }
       }
       // Pings flow again after a silence: the channel works; start from an empty cache.
-      if (up && !cache.isTrusted) cache.setTrusted(true);
+      if (cache && up && !cache.isTrusted) cache.setTrusted(true);
     }
   }
 
@@ -132,7 +136,7 @@ export async function startCacheInvalidation(
 
   return {
     async barrier() {
-      if (!cache.isTrusted) return; // nothing cached to be wrong about
+      if (cache && !cache.isTrusted) return; // nothing cached to be wrong about
       try {
         await pingAndWait(options.barrierTimeoutMs ?? 2000);
       } catch {
@@ -141,7 +145,7 @@ export async function startCacheInvalidation(
     },
     async stop() {
       if (heartbeat) clearInterval(heartbeat);
-      cache.setTrusted(false);
+      cache?.setTrusted(false);
       await channel.close();
     },
   };

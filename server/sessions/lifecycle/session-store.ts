@@ -6,9 +6,9 @@
  * sessions and the call waits until every other instance has been told (../cache/invalidation.ts),
  * so a revoked session is refused on its very next request, wherever it lands.
  *
- * Made once per process by the composition root (server/app.ts) with its cache, or without one
- * (the CLI, which has no cache of its own to keep honest); Better Auth's `createInternalAdapter`
- * is the model.
+ * Made once per process by the composition root (server/app.ts) with its cache, or by the CLI
+ * with no cache of its own but the same barrier, so that `npm run sessions -- revoke` returns once
+ * every running server has been told; Better Auth's `createInternalAdapter` is the model.
  */
 import { and, eq, inArray, ne, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
@@ -62,9 +62,9 @@ export interface SessionChanges {
   userIds?: readonly string[];
 }
 
-/** This process's session cache, and how to know every other instance has heard of a change. */
+/** This process's session cache (if it has one), and how to know every other instance has heard of a change. */
 export interface SessionCacheLink {
-  cache: SessionCache;
+  cache?: SessionCache;
   /** Resolves once every instance has been told of the changes committed so far. */
   barrier(): Promise<void>;
 }
@@ -93,8 +93,9 @@ export interface SessionStore {
 export function createSessionStore(db: Database, cacheLink?: SessionCacheLink): SessionStore {
   async function changed(change: SessionChanges): Promise<void> {
     if (!cacheLink) return;
-    if (change.sessionIds?.length) cacheLink.cache.invalidateSessions(change.sessionIds);
-    for (const userId of change.userIds ?? []) cacheLink.cache.invalidateUser(userId);
+    const { cache } = cacheLink;
+    if (change.sessionIds?.length) cache?.invalidateSessions(change.sessionIds);
+    for (const userId of change.userIds ?? []) cache?.invalidateUser(userId);
     await cacheLink.barrier();
   }
 
