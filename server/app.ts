@@ -104,7 +104,12 @@ export async function startApp(
     }),
     activity: createActivityRecorder(db),
   });
-  const deps: AppDependencies = { db, config, auth, gate, sessions, sessionCache };
+  const { authCookies } = await auth.$context;
+  const cookieNames = {
+    sessionToken: authCookies.sessionToken.name,
+    sessionData: authCookies.sessionData.name,
+  };
+  const deps: AppDependencies = { db, config, auth, gate, sessions, sessionCache, cookieNames };
 
   const cleanup = startCleanupSchedule(database, cleanupPolicy(config), {
     log: (line) => log.info(line),

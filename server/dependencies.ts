@@ -20,4 +20,6 @@ export interface AppDependencies {
   sessions: SessionStore;
   /** This instance's session cache (for /healthz: is it trusted?). */
   sessionCache: SessionCache;
+  /** Better Auth's cookie names: the session token, and its cookie cache (`session_data`). */
+  cookieNames: { sessionToken: string; sessionData: string };
 }
