@@ -1,17 +1,14 @@
 /** Through the real HTTP server: cookie attributes per mode, Origin checks, revocation, forged cookies. */
 import { createHmac } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
+import { describe, expect, it } from "vitest";
+import { TEST_SECRET } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient, parseSetCookie } from "../support/http-client";
 
 describe.each(databaseKinds)("HTTP sessions on %s", (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind, { TRUSTED_ORIGINS: "https://partner.example.com" });
-  });
-  afterAll(() => server.close());
+  const server = useTestServer(kind, { TRUSTED_ORIGINS: "https://partner.example.com" });
 
   async function signedIn() {
     const client = new HttpClient(server.baseUrl);
@@ -244,16 +241,12 @@ describe.each(databaseKinds)("HTTP sessions on %s", (kind) => {
 });
 
 describe("HTTP cookies in production mode", () => {
-  let server: TestServer;
   const origin = "https://app.example.com";
-  beforeAll(async () => {
-    server = await startTestServer("pglite", {
-      NODE_ENV: "production",
-      BASE_URL: origin,
-      COOKIE_DOMAIN: "example.com",
-    });
+  const server = useTestServer("pglite", {
+    NODE_ENV: "production",
+    BASE_URL: origin,
+    COOKIE_DOMAIN: "example.com",
   });
-  afterAll(() => server.close());
 
   it("sets Secure, __Secure- prefixed, HttpOnly, SameSite=Lax cookies for the configured domain", async () => {
     const client = new HttpClient(server.baseUrl, origin);

@@ -3,10 +3,10 @@
  * browser would send on behalf of a foreign page, each refused with its reason and without effect,
  * and every attribute of both session cookies in each mode.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/app";
+import { describe, expect, it } from "vitest";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient, parseSetCookie } from "../support/http-client";
 
 const PARTNER = "https://partner.example.com";
@@ -16,11 +16,7 @@ type ErrorBody = {
 };
 
 describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind, { TRUSTED_ORIGINS: PARTNER });
-  });
-  afterAll(() => server.close());
+  const server = useTestServer(kind, { TRUSTED_ORIGINS: PARTNER });
 
   /**
    * A user signed in on a laptop (the victim's browser) and a phone. Any attack that got through
@@ -351,11 +347,7 @@ const modes = [
 ] as const;
 
 describe.each(modes)("session cookies in $label", (mode) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer("pglite", mode.env);
-  });
-  afterAll(() => server.close());
+  const server = useTestServer("pglite", mode.env);
 
   const origin = () => ("BASE_URL" in mode.env ? mode.env.BASE_URL : server.baseUrl);
 
@@ -420,11 +412,7 @@ describe.each(modes)("session cookies in $label", (mode) => {
 describe.each(modes.filter((mode) => mode.prefix !== ""))(
   "prefixed session cookies in $label",
   (mode) => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer("pglite", mode.env);
-    });
-    afterAll(() => server.close());
+    const server = useTestServer("pglite", mode.env);
 
     it("ignores the cookies without their prefix", async () => {
       const origin = "BASE_URL" in mode.env ? mode.env.BASE_URL : server.baseUrl;

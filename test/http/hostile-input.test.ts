@@ -9,12 +9,13 @@
  */
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
 import { MAX_BODY_BYTES } from "../../server/http/request";
-import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
+import { TEST_SECRET } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import {
   cookieForgeries,
   cookieMeans,
@@ -37,6 +38,7 @@ import {
 } from "../support/hostile-input";
 import { HttpClient } from "../support/http-client";
 import { signedByServer } from "../support/jwt";
+import { signedUpBrowser } from "../support/scenarios";
 
 const seed = configureSeed();
 const RUNS_PER_PROCEDURE = 50;
@@ -82,25 +84,19 @@ async function expectTypedAnswer(
 }
 
 describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
-  let server: TestServer;
+  const server = useTestServer(kind);
   let fresh: HttpClient;
   let freshUserId: string;
   let stale: HttpClient;
   let staleUserId: string;
 
-  async function signedUp(prefix: string) {
-    const client = new HttpClient(server.baseUrl);
-    const credentials = newCredentials(prefix);
-    const response = await client.signUp(credentials);
-    expect(response.status).toBe(200);
-    const { user } = (await response.json()) as { user: { id: string } };
-    return { client, credentials, userId: user.id };
-  }
-
   beforeAll(async () => {
-    server = await startTestServer(kind);
-    ({ client: fresh, userId: freshUserId } = await signedUp("hostile-http"));
-    ({ client: stale, userId: staleUserId } = await signedUp("stale-http"));
+    ({ client: fresh, userId: freshUserId } = await signedUpBrowser(server.baseUrl, {
+      prefix: "hostile-http",
+    }));
+    ({ client: stale, userId: staleUserId } = await signedUpBrowser(server.baseUrl, {
+      prefix: "stale-http",
+    }));
     const aged = await server.database.db
       .update(session)
       .set({ createdAt: new Date(Date.now() - 3_600_000) })
@@ -108,7 +104,6 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
       .returning({ id: session.id });
     server.deps.sessionCache.invalidateSessions(aged.map((row) => row.id));
   });
-  afterAll(() => server?.close());
 
   /** JSON input (`json`) or a raw, probably unparsable, query parameter or body (`raw`). */
   const request = (keys: string[]) =>
@@ -183,7 +178,11 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
 
   /** A victim signed in over HTTP, a signed-out session of theirs, another user's session. */
   async function victimAndMaterial() {
-    const { client: victim, credentials, userId: victimId } = await signedUp("victim-http");
+    const {
+      client: victim,
+      credentials,
+      userId: victimId,
+    } = await signedUpBrowser(server.baseUrl, { prefix: "victim-http" });
     const current = (await (await victim.query("session.current")).json()).result.data as {
       session: { id: string };
     };

@@ -9,14 +9,10 @@ import { eq, like, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountRateLimit, rateLimit } from "../../db/schema";
 import { tooManyAttemptsMessage } from "../../server/account/attempt-limit";
-import {
-  startTestInstance,
-  startTestServer,
-  type TestInstance,
-  type TestServer,
-} from "../support/app";
+import { startTestInstance, type TestInstance } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
 
 const IP_MAX = 3;
@@ -75,14 +71,9 @@ async function expectStatus(response: Response, status: number) {
 }
 
 describe.each(databaseKinds)("rate limits (%s)", (kind) => {
-  let server: TestServer;
+  const server = useTestServer(kind, STRICT_LIMITS);
 
-  beforeAll(async () => {
-    server = await startTestServer(kind, STRICT_LIMITS);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  afterAll(async () => {});
 
   /** An account signed up from its own IP (sign-up counts against that IP only). */
   async function account() {
@@ -325,14 +316,7 @@ describe.each(databaseKinds)("rate limits (%s)", (kind) => {
 });
 
 describe.each(databaseKinds)("RATE_LIMIT=off (%s)", (kind) => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer(kind, { ...STRICT_LIMITS, RATE_LIMIT: "off" });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer(kind, { ...STRICT_LIMITS, RATE_LIMIT: "off" });
 
   it("limits nothing and writes no counts", async () => {
     const client = clientAt(server.baseUrl);

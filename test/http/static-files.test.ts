@@ -4,7 +4,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/app";
+import { useTestServer } from "../support/fixtures";
 
 /** A raw GET, so "/../x" reaches the server unnormalized (fetch would resolve the dots). */
 function rawGet(baseUrl: string, rawPath: string) {
@@ -27,17 +27,15 @@ function rawGet(baseUrl: string, rawPath: string) {
 describe("static SPA serving", () => {
   const root = mkdtempSync(path.join(tmpdir(), "sessions-static-"));
   const staticDir = path.join(root, "client");
-  let server: TestServer;
+  const server = useTestServer("pglite", {}, staticDir);
 
   beforeAll(async () => {
     mkdirSync(path.join(staticDir, "assets"), { recursive: true });
     writeFileSync(path.join(staticDir, "index.html"), "<!doctype html><title>SPA</title>");
     writeFileSync(path.join(staticDir, "assets", "app-1234.js"), "console.log('app')");
     writeFileSync(path.join(root, "secret.txt"), "do not serve");
-    server = await startTestServer("pglite", {}, staticDir);
   });
   afterAll(async () => {
-    await server.close();
     rmSync(root, { recursive: true, force: true });
   });
 

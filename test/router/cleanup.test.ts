@@ -4,7 +4,7 @@
  * and the event retention. On PostgreSQL also at scale, and the cross-instance lock.
  */
 import { and, inArray, type SQL, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { accountRateLimit, session, sessionEvent } from "../../db/schema";
 import {
   CLEANUP_LOCK_KEY,
@@ -14,9 +14,9 @@ import {
   runSessionCleanup,
 } from "../../server/sessions/lifecycle/cleanup";
 import { startCleanupSchedule } from "../../server/sessions/lifecycle/cleanup-schedule";
-import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestApp } from "../support/fixtures";
 
 /** Rows of `db.execute`, on postgres.js (an array) and PGlite (`{ rows }`) alike. */
 function rowsOf<T>(result: unknown): T[] {
@@ -24,11 +24,7 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 describe.each(databaseKinds)("session cleanup on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  afterAll(() => app.close());
+  const app = useTestApp(kind);
   // Every test starts from no sessions: one left "1 s before expiry" would expire in the next test.
   afterEach(async () => {
     await app.database.db.execute(sql`delete from session`);
@@ -232,11 +228,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
 
 describe.runIf(databaseKinds.includes("postgres"))("session cleanup at scale on PostgreSQL", () => {
   // CI always sets TEST_DATABASE_URL (REQUIRE_POSTGRES=1), so this runs there.
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp("postgres");
-  });
-  afterAll(() => app.close());
+  const app = useTestApp("postgres");
 
   const EXPIRED = 100_000;
   const LIVE = 1_000;

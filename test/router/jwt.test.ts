@@ -5,15 +5,16 @@
  * expires at its boundary, forgeries are refused with TOKEN_INVALID, and it never counts as fresh.
  */
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { jwks, session } from "../../db/schema";
 import { JWT_CLOCK_TOLERANCE_SEC } from "../../server/sessions/authenticate/bearer";
 import { createContext } from "../../server/trpc/context";
 import { ErrorReason } from "../../shared/errors";
-import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";
+import { createTestApp, TEST_SECRET } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useTestApp } from "../support/fixtures";
 import {
   claimsOf,
   foreignKeyCopy,
@@ -26,11 +27,7 @@ import {
 import { eventsOf } from "../support/sessions";
 
 describe.each(databaseKinds)("JWTs for API clients on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  afterAll(() => app.close());
+  const app = useTestApp(kind);
   afterEach(() => {
     vi.useRealTimers();
   });
