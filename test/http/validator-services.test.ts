@@ -16,7 +16,7 @@ import { findPythonForFastApi, testDatabaseUrl } from "../support/environment";
 import { useTestServer } from "../support/fixtures";
 import { signedCookie } from "../support/forgeries";
 import { HttpClient } from "../support/http-client";
-import { signedUpBrowser } from "../support/scenarios";
+import { revokeOtherDevice, signedUpBrowser } from "../support/scenarios";
 import { type CollectedProcess, freePort, spawnCollecting } from "../support/server-process";
 import { sessionIdOfToken } from "../support/sessions";
 import { waitFor } from "../support/wait";
@@ -205,12 +205,7 @@ describe.runIf(testDatabaseUrl && python)(
       const phoneCookie = `${COOKIE_NAME}=${phone.jar.get(COOKIE_NAME)}`;
       await expectAll(phoneCookie, 200, { userId });
 
-      const list = (await (await laptop.query("session.list")).json()).result.data as Array<{
-        id: string;
-        isCurrent: boolean;
-      }>;
-      const phoneId = list.find((s) => !s.isCurrent)?.id;
-      expect((await laptop.mutate("session.revoke", { id: phoneId })).status).toBe(200);
+      await revokeOtherDevice(laptop);
       await expectAll(phoneCookie, 401);
       await expectAll(laptopCookie, 200, { userId });
     });

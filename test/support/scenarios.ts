@@ -47,3 +47,18 @@ export async function signedUpBrowser(
   expect(response.status, JSON.stringify(body)).toBe(200);
   return { client, credentials, userId: body.user.id, body };
 }
+
+/**
+ * Ends, through `session.revoke` from `client`, the user's other session (of exactly two): what a
+ * user does from the sessions page. Returns the ended session's id.
+ */
+export async function revokeOtherDevice(client: HttpClient): Promise<string> {
+  const list = (await (await client.query("session.list")).json()).result.data as Array<{
+    id: string;
+    isCurrent: boolean;
+  }>;
+  expect(list).toHaveLength(2);
+  const other = list.find((s) => !s.isCurrent)?.id ?? "";
+  expect((await client.mutate("session.revoke", { id: other })).status).toBe(200);
+  return other;
+}
