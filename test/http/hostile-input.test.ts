@@ -279,6 +279,24 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
     expect(await stateOf(server.database.db, victimId)).toEqual(before);
   });
 
+  it("answers bad input with BAD_REQUEST and zod issues, never a stack", async () => {
+    const response = await fresh.mutate("session.revoke", { id: 42 });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.error.data.code).toBe("BAD_REQUEST");
+    expect(body.error.data.zodError.fieldErrors.id).toBeDefined();
+    // A sentence, not zod's issues as JSON (those stay in data.zodError).
+    expect(body.error.message).toBe("Check id: Invalid input: expected string, received number");
+    expect(JSON.stringify(body)).not.toMatch(/stack|\.ts:\d+/);
+  });
+
+  it("refuses a tRPC body over 1 MB (with its content-length) with 413", async () => {
+    const response = await fresh.mutate("session.revoke", {
+      id: "x".repeat(MAX_BODY_BYTES + 100_000),
+    });
+    expect(response.status).toBe(413);
+  });
+
   /** A JSON body of `bytes` bytes, sent chunked (no content-length), as a stream would. */
   function chunkedBody(json: string) {
     const encoded = new TextEncoder().encode(json);
