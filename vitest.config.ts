@@ -20,6 +20,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          // The SPA, built once for every e2e file (test/support/spa-build.ts).
+          globalSetup: ["test/support/spa-build.ts"],
           environment: "node",
           testTimeout: 90_000,
           hookTimeout: 180_000,

@@ -5,18 +5,17 @@
  * (test/support/axe.ts).
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
 import { FIREFOX_LINUX, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds, hasChromium } from "../support/environment";
 import {
   expectPath,
   openFromNav,
-  type SpaHarness,
   signInInBrowser,
   signUpInBrowser,
-  startSpa,
   trpcStatus,
+  useSpa,
 } from "../support/spa";
 
 const PAGE_SIZE = 20;
@@ -42,11 +41,7 @@ async function activityRows(page: Page) {
 
 describe.skipIf(!hasChromium).each(databaseKinds)("activity and limits on %s", (kind) => {
   describe("activity", () => {
-    let app: SpaHarness;
-    beforeAll(async () => {
-      app = await startSpa(kind);
-    });
-    afterAll(() => app?.close());
+    const app = useSpa(kind);
 
     it("lists sign-ins and sign-outs with the browser, marks this device, and loads older events", async () => {
       const credentials = newCredentials("activity");
@@ -177,11 +172,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("activity and limits on %s", (
   });
 
   describe("session limit, evict-oldest", () => {
-    let app: SpaHarness;
-    beforeAll(async () => {
-      app = await startSpa(kind, { SESSION_MAX_PER_USER: "2" });
-    });
-    afterAll(() => app?.close());
+    const app = useSpa(kind, { SESSION_MAX_PER_USER: "2" });
 
     it("signs out the least recently active device and tells it why", async () => {
       const credentials = newCredentials("evict");
@@ -224,11 +215,7 @@ describe.skipIf(!hasChromium).each(databaseKinds)("activity and limits on %s", (
   });
 
   describe("session limit, deny", () => {
-    let app: SpaHarness;
-    beforeAll(async () => {
-      app = await startSpa(kind, { SESSION_MAX_PER_USER: "1", SESSION_LIMIT_POLICY: "deny" });
-    });
-    afterAll(() => app?.close());
+    const app = useSpa(kind, { SESSION_MAX_PER_USER: "1", SESSION_LIMIT_POLICY: "deny" });
 
     it("refuses a sign-in past the limit with a clear message and keeps the signed-in device", async () => {
       const credentials = newCredentials("deny");

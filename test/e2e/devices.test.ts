@@ -3,26 +3,21 @@
  * and the other is signed out on its very next request although the cookie cache is on. The
  * sessions page and the sign-in notices are also checked with axe (test/support/axe.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
 import { FIREFOX_LINUX, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds, hasChromium } from "../support/environment";
 import {
   expectPath,
   openFromNav,
-  type SpaHarness,
   signInInBrowser,
   signUpInBrowser,
-  startSpa,
   trpcStatus,
+  useSpa,
 } from "../support/spa";
 
 describe.skipIf(!hasChromium).each(databaseKinds)("devices on %s", (kind) => {
-  let app: SpaHarness;
-  beforeAll(async () => {
-    app = await startSpa(kind);
-  });
-  afterAll(() => app?.close());
+  const app = useSpa(kind);
 
   /** A signs up on a Linux desktop, B signs in on an iPhone; both end up on their pages. */
   async function twoDevices(prefix: string) {

@@ -2,27 +2,17 @@
  * What a rate-limited user sees: "Too many attempts. Try again in N seconds." (or minutes) on sign-in, on
  * sign-up and in the re-authentication dialog (strict limits for this suite only).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
 import { newCredentials } from "../support/device";
 import { databaseKinds, hasChromium } from "../support/environment";
-import {
-  openFromNav,
-  type SpaHarness,
-  signInInBrowser,
-  signUpInBrowser,
-  startSpa,
-} from "../support/spa";
+import { openFromNav, signInInBrowser, signUpInBrowser, useSpa } from "../support/spa";
 
 const TOO_MANY = /^Too many attempts\. Try again in \d+ (seconds?|minutes)\.$/;
 const ELEVEN_MINUTES_MS = 11 * 60 * 1000;
 
 describe.skipIf(!hasChromium).each(databaseKinds)("rate limits in the SPA on %s", (kind) => {
-  let app: SpaHarness;
-  beforeAll(async () => {
-    app = await startSpa(kind, { RATE_LIMIT_ACCOUNT_MAX: "2", RATE_LIMIT_IP_MAX: "100" });
-  });
-  afterAll(() => app?.close());
+  const app = useSpa(kind, { RATE_LIMIT_ACCOUNT_MAX: "2", RATE_LIMIT_IP_MAX: "100" });
 
   it("says how long to wait after too many wrong passwords at sign-in", async () => {
     const credentials = newCredentials("limited");

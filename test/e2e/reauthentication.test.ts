@@ -6,7 +6,7 @@
  * and no motion for those who ask for less.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SCHEMES } from "../support/axe";
 import { screenshot } from "../support/browser";
 import { newCredentials } from "../support/device";
@@ -18,14 +18,7 @@ import {
   tabbableNames,
   tabThroughPage,
 } from "../support/keyboard";
-import {
-  openFromNav,
-  type SpaHarness,
-  signInInBrowser,
-  signUpInBrowser,
-  startSpa,
-  trpcStatus,
-} from "../support/spa";
+import { openFromNav, signInInBrowser, signUpInBrowser, trpcStatus, useSpa } from "../support/spa";
 
 const ELEVEN_MINUTES_MS = 11 * 60 * 1000;
 
@@ -57,11 +50,7 @@ async function movingElements(page: Page) {
 }
 
 describe.skipIf(!hasChromium).each(databaseKinds)("re-authentication on %s", (kind) => {
-  let app: SpaHarness;
-  beforeAll(async () => {
-    app = await startSpa(kind);
-  });
-  afterAll(() => app?.close());
+  const app = useSpa(kind);
 
   it("asks for the password before changing it, refuses a wrong one, then retries with a new session", async () => {
     const credentials = newCredentials("reauth");

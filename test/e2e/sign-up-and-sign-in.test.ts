@@ -2,25 +2,14 @@
  * Signing up, in and out in a real browser, with the errors a user can run into. Each page and
  * message a user meets here is also checked with axe (test/support/axe.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
 import { newCredentials } from "../support/device";
 import { databaseKinds, hasChromium } from "../support/environment";
-import {
-  expectPath,
-  openFromNav,
-  type SpaHarness,
-  signInInBrowser,
-  signUpInBrowser,
-  startSpa,
-} from "../support/spa";
+import { expectPath, openFromNav, signInInBrowser, signUpInBrowser, useSpa } from "../support/spa";
 
 describe.skipIf(!hasChromium).each(databaseKinds)("sign-up and sign-in on %s", (kind) => {
-  let app: SpaHarness;
-  beforeAll(async () => {
-    app = await startSpa(kind);
-  });
-  afterAll(() => app?.close());
+  const app = useSpa(kind);
 
   it("refuses a short password, then creates the account and shows the user's name and email", async () => {
     const { page, pageErrors } = await app.device();

@@ -13,10 +13,10 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestServer, type TestServer } from "../support/app";
+import { describe, expect, it, vi } from "vitest";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
 
 const TOKEN_COOKIE = "better-auth.session_token";
@@ -33,12 +33,7 @@ function consoleErrorsSince(from: number): string {
 }
 
 describe.each(databaseKinds)("errors inside Better Auth endpoints on %s", (kind) => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(() => server?.close());
+  const server = useTestServer(kind);
 
   it("a sign-in with a NUL in its email, or an email too long to be one, is a 400, never a 500", async () => {
     const client = new HttpClient(server.baseUrl);

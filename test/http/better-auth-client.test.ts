@@ -8,7 +8,7 @@
 import { createAuthClient } from "better-auth/client";
 import { jwtClient } from "better-auth/client/plugins";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { closedEndpointPaths } from "../../server/auth/better-auth";
 import {
   AUTH_PREFIX,
@@ -18,10 +18,10 @@ import {
 } from "../../server/http/auth-door";
 import { appRouter } from "../../server/routers";
 import { ErrorReason } from "../../shared/errors";
-import { startTestServer, type TestServer } from "../support/app";
 import { CookieJar } from "../support/cookie-jar";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { dataOf } from "../support/trpc-http";
 
 /**
@@ -58,11 +58,7 @@ function betterAuthClient(baseUrl: string, origin: string | null = baseUrl) {
 const procedures = appRouter._def.procedures as unknown as Record<string, unknown>;
 
 describe.each(databaseKinds)("better-auth/client against the server on %s", (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(() => server.close());
+  const server = useTestServer(kind);
 
   it("names a replacement (or why there is none) for every endpoint of the instance that is not exposed, and only those", async () => {
     const exposed = new Set([...EXPOSED_AUTH_PATHS].map((p) => p.slice(AUTH_PREFIX.length)));

@@ -5,7 +5,7 @@
  * so its port refuses connections (test/http/database-faults.test.ts stops a real PostgreSQL and
  * starts it again).
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { type App, startApp } from "../../server/app";
 import { TEST_SECRET, testConfig } from "../support/app";
 import { openTestDatabase } from "../support/database";
 import { databaseKinds } from "../support/environment";
+import { signedCookie } from "../support/forgeries";
 import { HttpClient } from "../support/http-client";
 import { urlOfTestDatabase } from "../support/instances";
 import { startTcpProxy } from "../support/tcp-proxy";
@@ -55,15 +56,13 @@ describe.runIf(databaseKinds.includes("postgres"))("with the database unreachabl
   });
 
   /** A correctly signed cookie for a token the server has to look up. */
-  function signedCookie() {
-    const token = randomBytes(24).toString("base64url").slice(0, 32);
-    const signature = createHmac("sha256", TEST_SECRET).update(token).digest("base64");
-    return encodeURIComponent(`${token}.${signature}`);
+  function unknownSignedCookie() {
+    return signedCookie(randomBytes(24).toString("base64url").slice(0, 32), TEST_SECRET);
   }
 
   it("answers protected and public calls that need a session with 503, no stack", async () => {
     const client = new HttpClient(baseUrl);
-    client.jar.set("better-auth.session_token", signedCookie());
+    client.jar.set("better-auth.session_token", unknownSignedCookie());
     for (const path of ["session.list", "session.current"]) {
       const response = await client.query(path);
       expect(response.status).toBe(503);

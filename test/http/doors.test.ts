@@ -7,11 +7,12 @@
  * absolute lifetime 600 s, JWTs valid 900 s, so a JWT outlives the session it stands for.
  */
 import { and, eq, isNotNull } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { session, sessionEvent } from "../../db/schema";
-import { startTestServer, type TestServer } from "../support/app";
+import type { TestServer } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
 
 const HOME_NETWORK = "198.51.100.7";
@@ -164,18 +165,8 @@ async function endReasonOf(server: TestServer, userId: string) {
 }
 
 describe.each(databaseKinds)("every door passes the gate on %s", (kind) => {
-  let strict: TestServer;
-  let audit: TestServer;
-
-  beforeAll(async () => {
-    [strict, audit] = await Promise.all([
-      startTestServer(kind, { ...POLICY, SESSION_BINDING: "strict" }),
-      startTestServer(kind, { ...POLICY, SESSION_BINDING: "audit" }),
-    ]);
-  });
-  afterAll(async () => {
-    await Promise.all([strict?.close(), audit?.close()]);
-  });
+  const strict = useTestServer(kind, { ...POLICY, SESSION_BINDING: "strict" });
+  const audit = useTestServer(kind, { ...POLICY, SESSION_BINDING: "audit" });
   afterEach(() => {
     vi.useRealTimers();
   });

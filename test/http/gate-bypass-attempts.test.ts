@@ -1,23 +1,15 @@
-/**
- * An outsider's other ways around the session gate, over the real HTTP server: signing in or up
- * in a browser that holds someone else's cookie, Authorization headers of other schemes next to a
- * cookie, duplicated and quoted session cookies, cookies of an old or unknown secret, HEAD and
- * OPTIONS on the auth endpoints, GET on the POST ones, tRPC batches over the limit and procedure
- * path tricks. Tests under "problems found" pinned what an outside review found, now fixed.
- */
-import { createHmac } from "node:crypto";
-import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { session } from "../../db/schema";
-import { hashSessionToken } from "../../server/sessions/token-hash";
+import { describe, expect, it } from "vitest";
 import { MAX_TRPC_BATCH_SIZE } from "../../shared/api-limits";
 import { ErrorReason } from "../../shared/errors";
 import { EndReason } from "../../shared/session-events";
-import { startTestInstance, startTestServer, TEST_SECRET, type TestServer } from "../support/app";
+import { startTestInstance, TEST_SECRET } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
+import { signedCookie } from "../support/forgeries";
 import { HttpClient } from "../support/http-client";
 import { claimsOf } from "../support/jwt";
+import { sessionIdOfToken } from "../support/sessions";
 import { dataOf, expectTrpcFailure } from "../support/trpc-http";
 
 const TOKEN_COOKIE = "better-auth.session_token";
@@ -32,20 +24,8 @@ interface Account {
   token: string;
 }
 
-const rawToken = (client: HttpClient) =>
-  decodeURIComponent(client.jar.get(TOKEN_COOKIE) ?? "").split(".")[0] ?? "";
-
-/** A cookie value as Better Auth signs it. */
-const signed = (token: string, secret: string) =>
-  encodeURIComponent(`${token}.${createHmac("sha256", secret).update(token).digest("base64")}`);
-
 describe.each(databaseKinds)("attacks on the session gate on %s", (kind) => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(() => server?.close());
+  const server = useTestServer(kind);
 
   async function account(prefix: string, existing?: Account["credentials"]): Promise<Account> {
     const client = new HttpClient(server.baseUrl);
@@ -58,17 +38,12 @@ describe.each(databaseKinds)("attacks on the session gate on %s", (kind) => {
       credentials,
       userId: current.user.id,
       sessionId: current.session.id,
-      token: rawToken(client),
+      token: client.sessionToken(TOKEN_COOKIE),
     };
   }
 
-  async function isLive(token: string): Promise<boolean> {
-    const rows = await server.database.db
-      .select({ id: session.id })
-      .from(session)
-      .where(eq(session.token, hashSessionToken(token)));
-    return rows.length > 0;
-  }
+  const isLive = async (token: string) =>
+    (await sessionIdOfToken(server.database.db, token)) !== null;
 
   /** The user of a request with exactly these headers, as session.current sees it. */
   async function currentUser(headers: Record<string, string>) {
@@ -96,7 +71,7 @@ describe.each(databaseKinds)("attacks on the session gate on %s", (kind) => {
       for (const bearer of [
         "garbage",
         alice.token,
-        decodeURIComponent(signed(alice.token, TEST_SECRET)),
+        decodeURIComponent(signedCookie(alice.token, TEST_SECRET)),
       ]) {
         const { status, body } = await currentUser({ cookie, authorization: `Bearer ${bearer}` });
         expect(status, bearer).toBe(401);
@@ -151,7 +126,7 @@ describe.each(databaseKinds)("attacks on the session gate on %s", (kind) => {
   describe("cookies of another secret", () => {
     it("a cookie signed with an unknown secret opens no door and signs nobody out", async () => {
       const alice = await account("secret-alice");
-      const forged = `${TOKEN_COOKIE}=${signed(alice.token, "unknown-secret-0123456789-abcdefghijklmn")}`;
+      const forged = `${TOKEN_COOKIE}=${signedCookie(alice.token, "unknown-secret-0123456789-abcdefghijklmn")}`;
       const client = new HttpClient(server.baseUrl);
       expect((await currentUser({ cookie: forged })).body).toEqual({ result: { data: null } });
       expect(
@@ -184,7 +159,7 @@ describe.each(databaseKinds)("attacks on the session gate on %s", (kind) => {
         expect((await answer.json()).user.id).toBe(alice.userId);
         // ...and the browser is handed the cookie re-signed with the current secret.
         expect(onRotated.lastSetCookies.join("\n")).toContain(
-          `${TOKEN_COOKIE}=${signed(alice.token, ROTATED_SECRET)}`,
+          `${TOKEN_COOKIE}=${signedCookie(alice.token, ROTATED_SECRET)}`,
         );
         const onUnlisted = new HttpClient(unlisted.baseUrl);
         expect(

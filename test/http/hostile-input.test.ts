@@ -9,12 +9,13 @@
  */
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
 import { MAX_BODY_BYTES } from "../../server/http/request";
-import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
+import { TEST_SECRET } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import {
   cookieForgeries,
   cookieMeans,
@@ -37,6 +38,7 @@ import {
 } from "../support/hostile-input";
 import { HttpClient } from "../support/http-client";
 import { signedByServer } from "../support/jwt";
+import { signedUpBrowser } from "../support/scenarios";
 
 const seed = configureSeed();
 const RUNS_PER_PROCEDURE = 50;
@@ -54,53 +56,70 @@ function encodeQueryBytes(text: string): string {
     .join("");
 }
 
+/** Whether the server can read `text` as JSON at all (it is the input tRPC is given). */
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A typed answer: an allowed status (431 only for a GET whose URL is too long for node:http), no
- * stack, and for a tRPC error an allowed code, BAD_REQUEST carrying zod issues or a reason, unless
- * the input was not JSON at all (tRPC's own parse refusal has neither).
+ * A typed answer, checked as the router suite checks a refusal: an allowed status, no stack, and
+ * every refusal a tRPC error whatever the body looks like: JSON with an allowed code and the
+ * status that code maps to. A BAD_REQUEST carries zod issues or a reason, but for tRPC's own
+ * refusal of a body that is not JSON at all, which has neither (a GET's unparsable `?input=` is a
+ * PARSE_ERROR). The one answer that is not the app's: 431 from node:http, for a GET whose URL is
+ * too long to read (no body).
  */
 async function expectTypedAnswer(
   response: Response,
   method: "GET" | "POST",
   what: string,
-  json: boolean,
+  sent: string,
 ) {
   const text = await response.text();
   const allowed = [200, 400, 401, 403, 404, 405, 409, 413, 415, ...(method === "GET" ? [431] : [])];
   const detail = `${what}: ${response.status} ${text.slice(0, 300)}`;
   expect(allowed, detail).toContain(response.status);
   expect(text, detail).not.toMatch(STACK_TRACE);
-  if (response.status >= 400 && text.startsWith("{")) {
-    const data = JSON.parse(text).error?.data;
-    expect(data, detail).toBeDefined();
-    expect(ALLOWED_ERROR_CODES.has(data.code), detail).toBe(true);
-    if (data.code === "BAD_REQUEST" && json) {
-      expect(data.zodError ?? data.reason, detail).toBeTruthy();
-    }
+  if (response.status === 200) return response.status;
+  if (response.status === 431) {
+    expect(text, detail).toBe("");
+    return response.status;
+  }
+  expect(parsesAsJson(text), detail).toBe(true);
+  const data = JSON.parse(text).error?.data;
+  expect(data, detail).toBeDefined();
+  expect(ALLOWED_ERROR_CODES.has(data.code), detail).toBe(true);
+  expect(data.httpStatus, detail).toBe(response.status);
+  if (data.code === "BAD_REQUEST") {
+    if (parsesAsJson(sent)) expect(data.zodError ?? data.reason, detail).toBeTruthy();
+    else
+      expect({ zodError: data.zodError, reason: data.reason }, detail).toEqual({
+        zodError: null,
+        reason: null,
+      });
   }
   return response.status;
 }
 
 describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
-  let server: TestServer;
+  const server = useTestServer(kind);
   let fresh: HttpClient;
   let freshUserId: string;
   let stale: HttpClient;
   let staleUserId: string;
 
-  async function signedUp(prefix: string) {
-    const client = new HttpClient(server.baseUrl);
-    const credentials = newCredentials(prefix);
-    const response = await client.signUp(credentials);
-    expect(response.status).toBe(200);
-    const { user } = (await response.json()) as { user: { id: string } };
-    return { client, credentials, userId: user.id };
-  }
-
   beforeAll(async () => {
-    server = await startTestServer(kind);
-    ({ client: fresh, userId: freshUserId } = await signedUp("hostile-http"));
-    ({ client: stale, userId: staleUserId } = await signedUp("stale-http"));
+    ({ client: fresh, userId: freshUserId } = await signedUpBrowser(server.baseUrl, {
+      prefix: "hostile-http",
+    }));
+    ({ client: stale, userId: staleUserId } = await signedUpBrowser(server.baseUrl, {
+      prefix: "stale-http",
+    }));
     const aged = await server.database.db
       .update(session)
       .set({ createdAt: new Date(Date.now() - 3_600_000) })
@@ -108,7 +127,6 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
       .returning({ id: session.id });
     server.deps.sessionCache.invalidateSessions(aged.map((row) => row.id));
   });
-  afterAll(() => server?.close());
 
   /** JSON input (`json`) or a raw, probably unparsable, query parameter or body (`raw`). */
   const request = (keys: string[]) =>
@@ -138,18 +156,17 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
       await fc.assert(
         fc.asyncProperty(request(procedure.keys), async ({ json, input }) => {
           if (json && KNOWN_BUGS[procedure.path]?.(input)) return;
-          let response: Response;
-          if (method === "GET") {
-            const query = json ? JSON.stringify(input) : input;
-            response = await client.request(`${path}?input=${encodeQueryBytes(String(query))}`);
-          } else {
-            response = await client.request(path, {
-              method: "POST",
-              body: json ? JSON.stringify(input) : String(input),
-              headers: { "content-type": "application/json" },
-            });
-          }
-          const status = await expectTypedAnswer(response, method, procedure.path, json);
+          // What tRPC reads: the `?input=` of a GET, the body of a POST.
+          const sent = json ? JSON.stringify(input) : String(input);
+          const response =
+            method === "GET"
+              ? await client.request(`${path}?input=${encodeQueryBytes(sent)}`)
+              : await client.request(path, {
+                  method: "POST",
+                  body: sent,
+                  headers: { "content-type": "application/json" },
+                });
+          const status = await expectTypedAnswer(response, method, procedure.path, sent);
           if (status === 200 && freeText) {
             // What the server read: the JSON input, or the raw body when it happened to be JSON.
             const sent = json ? input : JSON.parse(String(input));
@@ -163,6 +180,9 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
       console.info(`${kind} ${procedure.path}: ${JSON.stringify(Object.fromEntries(statuses))}`);
       expect(await state()).toEqual(before);
       prototypes.check();
+      // Mutations that take input never succeed on garbage (free text: only on valid input).
+      if (procedure.type === "mutation" && procedure.hasInput && !freeText)
+        expect(statuses.get(200), procedure.path).toBe(undefined);
       expect((await fresh.query("session.list")).status).toBe(200);
       expect((await stale.query("session.list")).status).toBe(200);
     });
@@ -176,14 +196,28 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
         `/api/trpc/session.activity,session.current,session.list?batch=1&input=${batch}`,
       );
       const text = await response.text();
-      expect([200, 207, 400, 431], text.slice(0, 200)).toContain(response.status);
-      expect(text).not.toMatch(STACK_TRACE);
+      const detail = `${response.status} ${text.slice(0, 200)}`;
+      expect([200, 207, 400, 431], detail).toContain(response.status);
+      expect(text, detail).not.toMatch(STACK_TRACE);
+      if (response.status === 431) continue; // node:http, before the app: no body
+      // One answer per call, or one error for the whole batch; every error typed.
+      const body = JSON.parse(text) as
+        | Array<{ result?: unknown; error?: { data: { code: string } } }>
+        | { error: { data: { code: string } } };
+      for (const answer of Array.isArray(body) ? body : [body]) {
+        if ("result" in answer) continue;
+        expect(ALLOWED_ERROR_CODES.has(answer.error?.data.code ?? ""), detail).toBe(true);
+      }
     }
   });
 
   /** A victim signed in over HTTP, a signed-out session of theirs, another user's session. */
   async function victimAndMaterial() {
-    const { client: victim, credentials, userId: victimId } = await signedUp("victim-http");
+    const {
+      client: victim,
+      credentials,
+      userId: victimId,
+    } = await signedUpBrowser(server.baseUrl, { prefix: "victim-http" });
     const current = (await (await victim.query("session.current")).json()).result.data as {
       session: { id: string };
     };
@@ -278,6 +312,24 @@ describe.each(databaseKinds)("hostile input over HTTP on %s", (kind) => {
     }
     expect(wrong).toEqual([]);
     expect(await stateOf(server.database.db, victimId)).toEqual(before);
+  });
+
+  it("answers bad input with BAD_REQUEST and zod issues, never a stack", async () => {
+    const response = await fresh.mutate("session.revoke", { id: 42 });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.error.data.code).toBe("BAD_REQUEST");
+    expect(body.error.data.zodError.fieldErrors.id).toBeDefined();
+    // A sentence, not zod's issues as JSON (those stay in data.zodError).
+    expect(body.error.message).toBe("Check id: Invalid input: expected string, received number");
+    expect(JSON.stringify(body)).not.toMatch(/stack|\.ts:\d+/);
+  });
+
+  it("refuses a tRPC body over 1 MB (with its content-length) with 413", async () => {
+    const response = await fresh.mutate("session.revoke", {
+      id: "x".repeat(MAX_BODY_BYTES + 100_000),
+    });
+    expect(response.status).toBe(413);
   });
 
   /** A JSON body of `bytes` bytes, sent chunked (no content-length), as a stream would. */

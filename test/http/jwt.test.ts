@@ -6,22 +6,14 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { jwks, session } from "../../db/schema";
-import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
-import { newCredentials } from "../support/device";
+import { TEST_SECRET, type TestServer } from "../support/app";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
-import {
-  claimsOf,
-  foreignKeyCopy,
-  hs256Copy,
-  kidOf,
-  signedByForeignKey,
-  signedByServer,
-  unsignedCopy,
-  withFlippedSignatureByte,
-} from "../support/jwt";
+import { claimsOf, kidOf, refusedJwts, signedByForeignKey } from "../support/jwt";
+import { signedUpBrowser } from "../support/scenarios";
 import { dataOf, expectTrpcFailure } from "../support/trpc-http";
 
 interface DeviceSession {
@@ -36,11 +28,12 @@ function apiClient(baseUrl: string, token: string): HttpClient {
   return client;
 }
 
+/** A browser signed up over HTTP (an "api" user), sending `headers` with every request. */
 async function signedIn(server: TestServer, headers: Record<string, string> = {}) {
-  const browser = new HttpClient(server.baseUrl);
-  browser.defaultHeaders = headers;
-  const credentials = newCredentials("api");
-  expect((await browser.signUp(credentials)).status).toBe(200);
+  const { client: browser, credentials } = await signedUpBrowser(server.baseUrl, {
+    prefix: "api",
+    headers,
+  });
   return { browser, credentials };
 }
 
@@ -53,11 +46,7 @@ async function tokenFor(browser: HttpClient): Promise<string> {
 }
 
 describe.each(databaseKinds)("JWTs for API clients over HTTP on %s", (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(() => server.close());
+  const server = useTestServer(kind);
 
   it("an instance that checked a token before any key existed accepts the first real one at once", async () => {
     expect(await server.database.db.select({ id: jwks.id }).from(jwks)).toEqual([]);
@@ -143,18 +132,7 @@ describe.each(databaseKinds)("JWTs for API clients over HTTP on %s", (kind) => {
   it("refuses forged, foreign, expired and malformed tokens with 401 TOKEN_INVALID", async () => {
     const { browser } = await signedIn(server);
     const token = await tokenFor(browser);
-    const auth = server.deps.auth;
-    const nowSec = Math.floor(Date.now() / 1000);
-    const forgeries: Record<string, string> = {
-      "a flipped signature byte": withFlippedSignatureByte(token),
-      "alg none": unsignedCopy(token),
-      "HS256 keyed with BETTER_AUTH_SECRET": await hs256Copy(token, TEST_SECRET),
-      "an unknown key": await foreignKeyCopy(token),
-      "another issuer": await signedByServer(auth, token, { iss: "https://issuer.example" }),
-      "another audience": await signedByServer(auth, token, { aud: "https://api.example" }),
-      expired: await signedByServer(auth, token, { iat: nowSec - 960, exp: nowSec - 60 }),
-      garbage: "garbage",
-    };
+    const forgeries = await refusedJwts(server.deps.auth, token, TEST_SECRET);
     expect(kidOf(forgeries["another issuer"] ?? "")).toBe(kidOf(token));
     for (const [what, forged] of Object.entries(forgeries)) {
       const response = await apiClient(server.baseUrl, forged).query("session.list");
@@ -269,16 +247,12 @@ describe.each(databaseKinds)("JWTs for API clients over HTTP on %s", (kind) => {
   });
 
   describe("the cookie's policies apply where the JWT is issued and where it is used", () => {
-    let strict: TestServer;
-    const from = (ip: string) => ({ "x-forwarded-for": ip });
-    beforeAll(async () => {
-      strict = await startTestServer(kind, {
-        SESSION_BINDING: "strict",
-        TRUSTED_PROXIES: "127.0.0.1",
-        SESSION_ABSOLUTE_LIFETIME_SEC: "3600",
-      });
+    const strict = useTestServer(kind, {
+      SESSION_BINDING: "strict",
+      TRUSTED_PROXIES: "127.0.0.1",
+      SESSION_ABSOLUTE_LIFETIME_SEC: "3600",
     });
-    afterAll(() => strict.close());
+    const from = (ip: string) => ({ "x-forwarded-for": ip });
 
     it("a cookie used from another network cannot be turned into a JWT, and its session ends", async () => {
       const { browser } = await signedIn(strict, from("203.0.113.7"));

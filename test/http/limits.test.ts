@@ -2,27 +2,25 @@
  * Limits an outside client meets: the size of a tRPC batch, and how the two doors that can tell
  * whether an address has an account answer it (the same words, each limited; ADR 0019).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_TRPC_BATCH_SIZE } from "../../shared/api-limits";
 import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
-import { startTestServer, type TestServer } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
 import { dataOf, expectTrpcFailure } from "../support/trpc-http";
 
 const EMAIL_CHANGES_ALLOWED = 3;
 
 describe.each(databaseKinds)("API limits on %s", (kind) => {
-  let server: TestServer;
+  const server = useTestServer(kind, { RATE_LIMIT_ACCOUNT_MAX: String(EMAIL_CHANGES_ALLOWED) });
   let browser: HttpClient;
 
   beforeAll(async () => {
-    server = await startTestServer(kind, { RATE_LIMIT_ACCOUNT_MAX: String(EMAIL_CHANGES_ALLOWED) });
     browser = new HttpClient(server.baseUrl);
     expect((await browser.signUp(newCredentials("limits"))).status).toBe(200);
   });
-  afterAll(() => server?.close());
 
   /** A GET batch of `count` calls of session.current. */
   function batchOf(count: number) {

@@ -4,13 +4,9 @@
  * origin does (ADR 0023). Better Auth's origin check and our CSRF guard agree on both.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  startTestInstance,
-  startTestServer,
-  type TestInstance,
-  type TestServer,
-} from "../support/app";
+import { startTestInstance, type TestInstance } from "../support/app";
 import { newCredentials } from "../support/device";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
 
 /** `http://localhost:<port>` written as `http://<host>:<port>`. */
@@ -20,15 +16,13 @@ function withHost(baseUrl: string, host: string) {
 }
 
 describe("loopback aliases of BASE_URL", () => {
-  let development: TestServer;
+  const development = useTestServer("pglite", { NODE_ENV: "development" });
   let production: TestInstance;
   beforeAll(async () => {
-    development = await startTestServer("pglite", { NODE_ENV: "development" });
     production = await startTestInstance(development.database, { NODE_ENV: "production" });
   });
   afterAll(async () => {
     await production?.close();
-    await development?.close();
   });
 
   it("in development: signs up, signs in and mutates from 127.0.0.1 and [::1] on BASE_URL's port", async () => {

@@ -5,18 +5,14 @@
  * TOO_MANY_REQUESTS with Retry-After; windows that end; counts shared by two instances.
  * The client IP varies through X-Forwarded-For from a trusted proxy (127.0.0.1).
  */
-import { eq, like, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq, like } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { accountRateLimit, rateLimit } from "../../db/schema";
 import { tooManyAttemptsMessage } from "../../server/account/attempt-limit";
-import {
-  startTestInstance,
-  startTestServer,
-  type TestInstance,
-  type TestServer,
-} from "../support/app";
+import { startTestInstance, type TestInstance } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
 
 const IP_MAX = 3;
@@ -75,14 +71,9 @@ async function expectStatus(response: Response, status: number) {
 }
 
 describe.each(databaseKinds)("rate limits (%s)", (kind) => {
-  let server: TestServer;
+  const server = useTestServer(kind, STRICT_LIMITS);
 
-  beforeAll(async () => {
-    server = await startTestServer(kind, STRICT_LIMITS);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  afterAll(async () => {});
 
   /** An account signed up from its own IP (sign-up counts against that IP only). */
   async function account() {
@@ -173,24 +164,31 @@ describe.each(databaseKinds)("rate limits (%s)", (kind) => {
     await expectTooManyAuth(await clientAt(server.baseUrl).signIn(credentials), ACCOUNT_WINDOW_SEC);
   });
 
+  // Both limiters read the clock in this process (the server runs in it), so fake time moves
+  // their windows: Date only, pinned, while timers, the database and sockets keep real time.
+  // Every request of a test then happens at one instant, and a window's end is tested to the
+  // millisecond, however slow the machine.
+  function pinClock(): number {
+    const now = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now });
+    return now;
+  }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("lets an IP in again once its window has passed", async () => {
-    const ip = freshIp();
-    const client = clientAt(server.baseUrl, ip);
+    const client = clientAt(server.baseUrl);
+    const start = pinClock();
     for (let i = 0; i < IP_MAX; i += 1) {
       await expectStatus(await client.signIn(newCredentials("nobody")), 401);
     }
     await expectTooManyAuth(await client.signIn(newCredentials("nobody")), IP_WINDOW_SEC);
-    // Just inside the window: still refused.
-    const key = `${ip}|/sign-in/email`;
-    const age = async (ms: number) =>
-      server.database.db
-        .update(rateLimit)
-        .set({ lastRequest: sql`${rateLimit.lastRequest} - ${ms}` })
-        .where(eq(rateLimit.key, key));
-    await age(IP_WINDOW_SEC * 1000 - 5_000);
-    await expectTooManyAuth(await client.signIn(newCredentials("nobody")), 5);
-    // Past it: a new window of 3.
-    await age(5_000);
+    // A millisecond before the window ends: still refused, for 1 more second.
+    vi.setSystemTime(start + IP_WINDOW_SEC * 1000 - 1);
+    expect(await expectTooManyAuth(await client.signIn(newCredentials("nobody")), 1)).toBe(1);
+    // As it ends: a new window of 3.
+    vi.setSystemTime(start + IP_WINDOW_SEC * 1000);
     for (let i = 0; i < IP_MAX; i += 1) {
       await expectStatus(await client.signIn(newCredentials("nobody")), 401);
     }
@@ -199,6 +197,7 @@ describe.each(databaseKinds)("rate limits (%s)", (kind) => {
 
   it("lets an account in again once its window has passed", async () => {
     const credentials = await account();
+    const start = pinClock();
     for (let i = 0; i < ACCOUNT_MAX; i += 1) {
       await expectStatus(
         await clientAt(server.baseUrl).signIn({ ...credentials, password: "wrong password!" }),
@@ -206,19 +205,18 @@ describe.each(databaseKinds)("rate limits (%s)", (kind) => {
       );
     }
     await expectTooManyAuth(await clientAt(server.baseUrl).signIn(credentials), ACCOUNT_WINDOW_SEC);
-    const key = `sign-in:${credentials.email.toLowerCase()}`;
-    const age = async (sec: number) =>
-      server.database.db
-        .update(accountRateLimit)
-        .set({
-          windowStartedAt: sql`${accountRateLimit.windowStartedAt} - make_interval(secs => ${sec})`,
-        })
-        .where(eq(accountRateLimit.key, key));
-    await age(ACCOUNT_WINDOW_SEC - 5);
-    await expectTooManyAuth(await clientAt(server.baseUrl).signIn(credentials), 5);
-    await age(5);
+    // A millisecond before the window ends: still refused, for 1 more second.
+    vi.setSystemTime(start + ACCOUNT_WINDOW_SEC * 1000 - 1);
+    const retryAfter = await expectTooManyAuth(
+      await clientAt(server.baseUrl).signIn(credentials),
+      1,
+    );
+    expect(retryAfter).toBe(1);
+    // As it ends: the right password gets in.
+    vi.setSystemTime(start + ACCOUNT_WINDOW_SEC * 1000);
     await expectStatus(await clientAt(server.baseUrl).signIn(credentials), 200);
     // The success cleared the count.
+    const key = `sign-in:${credentials.email.toLowerCase()}`;
     const rows = await server.database.db
       .select()
       .from(accountRateLimit)
@@ -325,14 +323,7 @@ describe.each(databaseKinds)("rate limits (%s)", (kind) => {
 });
 
 describe.each(databaseKinds)("RATE_LIMIT=off (%s)", (kind) => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer(kind, { ...STRICT_LIMITS, RATE_LIMIT: "off" });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer(kind, { ...STRICT_LIMITS, RATE_LIMIT: "off" });
 
   it("limits nothing and writes no counts", async () => {
     const client = clientAt(server.baseUrl);

@@ -3,28 +3,27 @@
  * them at once from one browser (a double click, a retrying client, a script) must leave exactly
  * one live session, and it must be the one the browser holds: never a session nobody holds.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/app";
-import { newCredentials } from "../support/device";
+import { describe, expect, it } from "vitest";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
-import { liveSessionIds, userIdOf } from "../support/sessions";
+import { signedUpBrowser } from "../support/scenarios";
+import { liveSessionIds } from "../support/sessions";
 
 const PARALLEL = 20;
 
 describe.each(databaseKinds)("parallel session replacements on %s", (kind) => {
-  let server: TestServer;
+  const server = useTestServer(kind);
 
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(() => server?.close());
-
-  async function signedUpBrowser() {
-    const credentials = newCredentials("race");
-    const browser = new HttpClient(server.baseUrl);
-    expect((await browser.signUp(credentials)).status).toBe(200);
-    return { browser, credentials, userId: await userIdOf(server.database.db, credentials.email) };
+  async function signedUpRacer() {
+    const {
+      client: browser,
+      credentials,
+      userId,
+    } = await signedUpBrowser(server.baseUrl, {
+      prefix: "race",
+    });
+    return { browser, credentials, userId };
   }
 
   /** The session the browser's cookie jar now holds, as the server sees it. */
@@ -47,7 +46,7 @@ describe.each(databaseKinds)("parallel session replacements on %s", (kind) => {
   }
 
   it(`${PARALLEL} parallel re-authentications leave one live session, the browser's`, async () => {
-    const { browser, credentials, userId } = await signedUpBrowser();
+    const { browser, credentials, userId } = await signedUpRacer();
     const responses = await Promise.all(
       Array.from({ length: PARALLEL }, () =>
         browser.mutate("session.reauthenticate", { password: credentials.password }),
@@ -64,7 +63,7 @@ describe.each(databaseKinds)("parallel session replacements on %s", (kind) => {
   });
 
   it(`${PARALLEL} parallel password changes leave one live session, the browser's`, async () => {
-    const { browser, credentials, userId } = await signedUpBrowser();
+    const { browser, credentials, userId } = await signedUpRacer();
     const newPassword = "another horse battery";
     const responses = await Promise.all(
       Array.from({ length: PARALLEL }, () =>

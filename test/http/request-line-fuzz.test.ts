@@ -15,7 +15,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { eq } from "drizzle-orm";
 import fc from "fast-check";
 import {
   afterAll,
@@ -27,16 +26,15 @@ import {
   type MockInstance,
   vi,
 } from "vitest";
-import { session } from "../../db/schema";
 import { logger } from "../../server/logger";
-import { hashSessionToken } from "../../server/sessions/token-hash";
-import { startTestServer, type TestServer } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { configureSeed, STACK_TRACE } from "../support/hostile-input";
 import { HttpClient } from "../support/http-client";
 import { claimsOf } from "../support/jwt";
 import { type HeaderList, type RawExchange, type RawRequest, sendRaw } from "../support/raw-http";
+import { sessionIdOfToken } from "../support/sessions";
 
 configureSeed();
 const RUNS = 300;
@@ -49,7 +47,7 @@ const utf8Bytes = (text: string) => Buffer.from(text, "utf8").toString("latin1")
 
 describe.each(databaseKinds)("request lines, paths and headers on %s", (kind) => {
   const staticRoot = mkdtempSync(path.join(tmpdir(), "sessions-fuzz-"));
-  let server: TestServer;
+  const server = useTestServer(kind, {}, staticRoot);
   let host: string;
   let browser: HttpClient;
   let credentials: ReturnType<typeof newCredentials>;
@@ -59,7 +57,6 @@ describe.each(databaseKinds)("request lines, paths and headers on %s", (kind) =>
 
   beforeAll(async () => {
     writeFileSync(path.join(staticRoot, "index.html"), SPA_SHELL);
-    server = await startTestServer(kind, {}, staticRoot);
     host = new URL(server.baseUrl).host;
     browser = new HttpClient(server.baseUrl);
     credentials = newCredentials("fuzz");
@@ -71,7 +68,6 @@ describe.each(databaseKinds)("request lines, paths and headers on %s", (kind) =>
   });
   afterAll(async () => {
     for (const spy of [...(errorSpies ?? []), warnSpy]) spy?.mockRestore();
-    await server?.close();
     rmSync(staticRoot, { recursive: true, force: true });
   });
   afterEach(() => {
@@ -85,12 +81,7 @@ describe.each(databaseKinds)("request lines, paths and headers on %s", (kind) =>
 
   /** The browser's session, signed in again when a request of the fuzz signed it out. */
   async function liveCookies() {
-    const token = decodeURIComponent(browser.jar.get(TOKEN_COOKIE) ?? "").split(".")[0] ?? "";
-    const [live] = await server.database.db
-      .select({ id: session.id })
-      .from(session)
-      .where(eq(session.token, hashSessionToken(token)));
-    if (!live) {
+    if ((await sessionIdOfToken(server.database.db, browser.sessionToken(TOKEN_COOKIE))) === null) {
       for (const name of browser.jar.names()) browser.jar.delete(name);
       expect((await browser.signIn(credentials)).status).toBe(200);
     }

@@ -29,13 +29,13 @@ import { account, session, sessionEvent, user, verification } from "../../db/sch
 import { closedEndpointPaths, ROUTED_AUTH_PATHS } from "../../server/auth/better-auth";
 import { AUTH_PREFIX, EXPOSED_AUTH_PATHS } from "../../server/http/auth-door";
 import { CLIENT_IP_HEADER } from "../../server/sessions/lifecycle/request-origin";
-import { startTestServer, type TestServer } from "../support/app";
-import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { configureSeed, STACK_TRACE } from "../support/hostile-input";
 import { HttpClient } from "../support/http-client";
 import { claimsOf } from "../support/jwt";
 import { type HeaderList, type RawRequest, type RawResponse, sendRaw } from "../support/raw-http";
+import { signedUpBrowser } from "../support/scenarios";
 
 configureSeed();
 const RUNS_PER_ENDPOINT = 15;
@@ -82,7 +82,7 @@ const SIGN_OUT = `${AUTH_PREFIX}/sign-out`;
 
 describe.each(databaseKinds)("routing attacks on %s", (kind) => {
   const staticRoot = mkdtempSync(path.join(tmpdir(), "sessions-routing-"));
-  let server: TestServer;
+  const server = useTestServer(kind, {}, staticRoot);
   let host: string;
   let endpoints: AuthEndpoint[];
   /** The attacker's own account: signed in here (laptop) and on a second device (phone). */
@@ -93,38 +93,26 @@ describe.each(databaseKinds)("routing attacks on %s", (kind) => {
   let other: { id: string; email: string; password: string; token: string };
   let forbiddenStrings: string[];
 
-  const tokenOf = (client: HttpClient) =>
-    decodeURIComponent(client.jar.get(SESSION_COOKIE) ?? "").split(".")[0] ?? "";
-
-  async function signedUp() {
-    const client = new HttpClient(server.baseUrl);
-    const credentials = newCredentials("routing");
-    const response = await client.signUp(credentials);
-    expect(response.status).toBe(200);
-    const { user: created } = (await response.json()) as { user: { id: string } };
-    return { client, credentials, id: created.id };
-  }
+  const tokenOf = (client: HttpClient) => client.sessionToken(SESSION_COOKIE);
 
   beforeAll(async () => {
     writeFileSync(path.join(staticRoot, "index.html"), SPA_SHELL);
-    server = await startTestServer(kind, {}, staticRoot);
     host = new URL(server.baseUrl).host;
     endpoints = authEndpoints(server.deps.auth.api);
 
-    const mine = await signedUp();
+    const mine = await signedUpBrowser(server.baseUrl, { prefix: "routing" });
     laptop = mine.client;
-    attacker = { id: mine.id, ...mine.credentials };
+    attacker = { id: mine.userId, ...mine.credentials };
     const phone = new HttpClient(server.baseUrl);
     expect((await phone.signIn(mine.credentials)).status).toBe(200);
     phoneToken = tokenOf(phone);
 
-    const theirs = await signedUp();
-    other = { id: theirs.id, ...theirs.credentials, token: tokenOf(theirs.client) };
+    const theirs = await signedUpBrowser(server.baseUrl, { prefix: "routing" });
+    other = { id: theirs.userId, ...theirs.credentials, token: tokenOf(theirs.client) };
     forbiddenStrings = [tokenOf(laptop), phoneToken, other.token, other.email];
     for (const value of forbiddenStrings) expect(value.length).toBeGreaterThan(10);
   });
   afterAll(async () => {
-    await server?.close();
     rmSync(staticRoot, { recursive: true, force: true });
   });
 

@@ -6,13 +6,15 @@
  * user's sessions, and the activity log's pagination.
  */
 import { asc, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { session, sessionEvent, user } from "../../db/schema";
-import { startTestServer, type TestServer } from "../support/app";
-import { type Credentials, newCredentials } from "../support/device";
+import type { TestServer } from "../support/app";
+import type { Credentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
 import { HttpClient, parseSetCookie } from "../support/http-client";
-import { eventsOf, liveSessionCount, userIdOf } from "../support/sessions";
+import { signedUpBrowser } from "../support/scenarios";
+import { eventsOf, liveSessionCount } from "../support/sessions";
 import { dataOf, expectTrpcFailure } from "../support/trpc-http";
 
 const SESSION_TOKEN = "better-auth.session_token";
@@ -99,16 +101,6 @@ async function ageSession(
 }
 
 describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
-  async function signUp(server: TestServer, headers: Record<string, string> = {}) {
-    const client = new HttpClient(server.baseUrl);
-    client.defaultHeaders = headers;
-    const credentials = newCredentials();
-    const response = await client.signUp(credentials);
-    expect(response.status).toBe(200);
-    const userId = await userIdOf(server.database.db, credentials.email);
-    return { client, credentials, userId };
-  }
-
   async function signIn(
     server: TestServer,
     credentials: Credentials,
@@ -122,14 +114,10 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   }
 
   describe("concurrent limit, evict-oldest (2 per user)", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer(kind, { SESSION_MAX_PER_USER: "2" });
-    });
-    afterAll(() => server.close());
+    const server = useTestServer(kind, { SESSION_MAX_PER_USER: "2" });
 
     it("the third sign-in evicts the least recently active session, which is told why once", async () => {
-      const { client: first, credentials, userId } = await signUp(server);
+      const { client: first, credentials, userId } = await signedUpBrowser(server.baseUrl);
       const second = await signIn(server, credentials);
       const firstId = await currentSessionId(first);
       const third = await signIn(server, credentials);
@@ -163,7 +151,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("evicts by last activity, not by age, and session.current says SESSION_EVICTED", async () => {
-      const { client: older, credentials, userId } = await signUp(server);
+      const { client: older, credentials, userId } = await signedUpBrowser(server.baseUrl);
       const newer = await signIn(server, credentials);
       const newerId = await currentSessionId(newer);
       const newerCookies = copyOf(newer);
@@ -197,17 +185,13 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   });
 
   describe("concurrent limit, deny (1 per user)", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer(kind, {
-        SESSION_MAX_PER_USER: "1",
-        SESSION_LIMIT_POLICY: "deny",
-      });
+    const server = useTestServer(kind, {
+      SESSION_MAX_PER_USER: "1",
+      SESSION_LIMIT_POLICY: "deny",
     });
-    afterAll(() => server.close());
 
     it("refuses a sign-in past the limit with 403 SESSION_LIMIT_REACHED and no session cookie", async () => {
-      const { client: first, credentials, userId } = await signUp(server);
+      const { client: first, credentials, userId } = await signedUpBrowser(server.baseUrl);
       const firstId = await currentSessionId(first);
 
       const second = new HttpClient(server.baseUrl);
@@ -240,7 +224,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("10 parallel sign-ins for a user without a session leave exactly one, the rest 403", async () => {
-      const { client, credentials, userId } = await signUp(server);
+      const { client, credentials, userId } = await signedUpBrowser(server.baseUrl);
       expect((await client.postJson("/api/auth/sign-out", {})).status).toBe(200);
       expect(await liveSessionCount(server.database.db, userId)).toBe(0);
 
@@ -263,19 +247,14 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   });
 
   describe("binding strict, behind a trusted proxy", () => {
-    let server: TestServer;
+    const server = useTestServer(kind, { SESSION_BINDING: "strict", TRUSTED_PROXIES: "127.0.0.1" });
     // The test's requests come from loopback, the trusted proxy: x-forwarded-for picks the client.
     const from = (ip: string) => ({ "x-forwarded-for": ip });
-    beforeAll(async () => {
-      server = await startTestServer(kind, {
-        SESSION_BINDING: "strict",
-        TRUSTED_PROXIES: "127.0.0.1",
-      });
-    });
-    afterAll(() => server.close());
 
     it("allows the same /24, ends the session from another network, and the old cookie stays dead", async () => {
-      const { client, userId } = await signUp(server, from("203.0.113.7"));
+      const { client, userId } = await signedUpBrowser(server.baseUrl, {
+        headers: from("203.0.113.7"),
+      });
       const sessionId = await currentSessionId(client);
       const [recorded] = await dataOf<DeviceSession[]>(await client.query("session.list"));
       expect(recorded?.ipAddress).toBe("203.0.113.7");
@@ -312,7 +291,9 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("a stolen cookie cannot claim the victim's address in x-forwarded-for", async () => {
-      const { client, userId } = await signUp(server, from("203.0.113.7"));
+      const { client, userId } = await signedUpBrowser(server.baseUrl, {
+        headers: from("203.0.113.7"),
+      });
       const thief = copyOf(client);
       // The proxy appends the address it saw; the thief's own entry to its left is not believed.
       thief.defaultHeaders = from("203.0.113.7, 198.51.100.7");
@@ -326,7 +307,9 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("ends the session when another browser family uses it, not on a version update", async () => {
-      const { client, userId } = await signUp(server, from("203.0.113.7"));
+      const { client, userId } = await signedUpBrowser(server.baseUrl, {
+        headers: from("203.0.113.7"),
+      });
       client.defaultHeaders = { ...from("203.0.113.7"), "user-agent": FIREFOX_133_LINUX };
       expect((await client.query("session.list")).status).toBe(200);
 
@@ -351,15 +334,11 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   });
 
   describe("client address without trusted proxies (default)", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer(kind);
-    });
-    afterAll(() => server.close());
+    const server = useTestServer(kind);
 
     it("ignores a forged x-forwarded-for: the socket address is recorded", async () => {
-      const { client, credentials, userId } = await signUp(server, {
-        "x-forwarded-for": "6.6.6.6",
+      const { client, credentials, userId } = await signedUpBrowser(server.baseUrl, {
+        headers: { "x-forwarded-for": "6.6.6.6" },
       });
       const [recorded] = await dataOf<DeviceSession[]>(await client.query("session.list"));
       expect(recorded?.ipAddress).toBe("127.0.0.1");
@@ -376,14 +355,12 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   });
 
   describe("binding audit (default mode), behind a trusted proxy", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer(kind, { TRUSTED_PROXIES: "127.0.0.1" });
-    });
-    afterAll(() => server.close());
+    const server = useTestServer(kind, { TRUSTED_PROXIES: "127.0.0.1" });
 
     it("keeps the session, flags it, and records one binding_mismatch however many requests", async () => {
-      const { client } = await signUp(server, { "x-forwarded-for": "203.0.113.7" });
+      const { client } = await signedUpBrowser(server.baseUrl, {
+        headers: { "x-forwarded-for": "203.0.113.7" },
+      });
       const sessionId = await currentSessionId(client);
       const [before] = await dataOf<DeviceSession[]>(await client.query("session.list"));
       expect(before?.bindingMismatch).toBe(false);
@@ -408,19 +385,15 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   });
 
   describe("absolute lifetime (1 hour, idle 2 hours, refresh after 1 minute)", () => {
-    let server: TestServer;
     const lifetimeSec = 3600;
-    beforeAll(async () => {
-      server = await startTestServer(kind, {
-        SESSION_ABSOLUTE_LIFETIME_SEC: String(lifetimeSec),
-        SESSION_EXPIRES_IN_SEC: "7200",
-        SESSION_UPDATE_AGE_SEC: "60",
-      });
+    const server = useTestServer(kind, {
+      SESSION_ABSOLUTE_LIFETIME_SEC: String(lifetimeSec),
+      SESSION_EXPIRES_IN_SEC: "7200",
+      SESSION_UPDATE_AGE_SEC: "60",
     });
-    afterAll(() => server.close());
 
     it("a session works 5 s before its absolute lifetime and is refused past it", async () => {
-      const { client, userId } = await signUp(server);
+      const { client, userId } = await signedUpBrowser(server.baseUrl);
       const sessionId = await currentSessionId(client);
       // Moving the clock of the row; the cache cookie (signed at sign-in) would have expired
       // long before an hour passed, so the request reads the database like a real one would.
@@ -447,7 +420,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("is refused past its absolute lifetime although its cookie cache is still valid", async () => {
-      const { client } = await signUp(server);
+      const { client } = await signedUpBrowser(server.baseUrl);
       const sessionId = await currentSessionId(client);
       await ageSession(server, sessionId, lifetimeSec + 5, { createdAt: true, expiresAt: true });
       await expectTrpcFailure(
@@ -460,7 +433,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("a session whose capped expiry passed ends as absolute_timeout, not idle_timeout", async () => {
-      const { client, userId } = await signUp(server);
+      const { client, userId } = await signedUpBrowser(server.baseUrl);
       const sessionId = await currentSessionId(client);
       await ageSession(server, sessionId, lifetimeSec + 5, { createdAt: true, expiresAt: true });
       client.jar.delete(SESSION_DATA);
@@ -479,7 +452,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("the sliding refresh never pushes the expiry past created_at + lifetime", async () => {
-      const { client, userId } = await signUp(server);
+      const { client, userId } = await signedUpBrowser(server.baseUrl);
       const sessionId = await currentSessionId(client);
       const signedIn = await sessionRow(server, sessionId);
       // The insert is capped already: 2 hours idle would outlive the 1-hour lifetime.
@@ -513,19 +486,15 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   });
 
   describe("administrators", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer(kind);
-    });
-    afterAll(() => server.close());
+    const server = useTestServer(kind);
 
     it("only an administrator ends another user's sessions; the target is told and sees who", async () => {
-      const { client: caller, userId: callerId } = await signUp(server);
+      const { client: caller, userId: callerId } = await signedUpBrowser(server.baseUrl);
       const {
         client: target,
         credentials: targetCredentials,
         userId: targetId,
-      } = await signUp(server);
+      } = await signedUpBrowser(server.baseUrl);
       const targetPhone = await signIn(server, targetCredentials);
       const revoke = (email: string, headers: Record<string, string> = {}) =>
         caller.mutate("admin.revokeUserSessions", { email }, headers);
@@ -606,15 +575,13 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
   });
 
   describe("activity pagination", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer(kind);
-    });
-    afterAll(() => server.close());
+    const server = useTestServer(kind);
 
     it("pages through the user's own events without duplicates or gaps", async () => {
-      const { client, credentials, userId } = await signUp(server);
-      const { credentials: otherCredentials, userId: otherId } = await signUp(server);
+      const { client, credentials, userId } = await signedUpBrowser(server.baseUrl);
+      const { credentials: otherCredentials, userId: otherId } = await signedUpBrowser(
+        server.baseUrl,
+      );
       // Interleave both users' events, so the other user's ids fall between this user's.
       for (let i = 0; i < 2; i++) {
         const device = await signIn(server, credentials);
@@ -651,7 +618,7 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
     });
 
     it("refuses out-of-range limits and a non-numeric cursor with 400 and zod issues", async () => {
-      const { client } = await signUp(server);
+      const { client } = await signedUpBrowser(server.baseUrl);
       for (const input of [{ limit: 0 }, { limit: 1000 }, { cursor: "x" }, { limit: 2.5 }]) {
         const { data } = await expectTrpcFailure(
           await client.query("session.activity", input),
@@ -667,8 +634,10 @@ describe.each(databaseKinds)("session policies over HTTP on %s", (kind) => {
 
     it("a cursor taken from another user's event still pages only through the caller's own", async () => {
       // Events in this order: own sign-up, other's sign-up, own sign-in, other's sign-in.
-      const { client, credentials } = await signUp(server);
-      const { credentials: otherCredentials, userId: otherId } = await signUp(server);
+      const { client, credentials } = await signedUpBrowser(server.baseUrl);
+      const { credentials: otherCredentials, userId: otherId } = await signedUpBrowser(
+        server.baseUrl,
+      );
       const device = await signIn(server, credentials);
       await signIn(server, otherCredentials);
       const [foreign] = await server.database.db

@@ -2,26 +2,23 @@
  * Through the real HTTP server: a copy of the session table and the secret make no usable cookie,
  * since the table holds SHA-256 of each token (ADR 0020).
  */
-import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
 import { hashSessionToken } from "../../server/sessions/token-hash";
 import { ErrorReason } from "../../shared/errors";
-import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
+import { TEST_SECRET } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
+import { signedCookie } from "../support/forgeries";
 import { HttpClient } from "../support/http-client";
 import { dataOf, expectTrpcFailure } from "../support/trpc-http";
 
 const COOKIE_NAME = "better-auth.session_token";
 
 describe.each(databaseKinds)("session tokens at rest over HTTP on %s", (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(() => server.close());
+  const server = useTestServer(kind);
 
   it("the stored token signed with the secret opens no door: get-session, tRPC, JWT, sign-out", async () => {
     const client = new HttpClient(server.baseUrl);
@@ -37,9 +34,7 @@ describe.each(databaseKinds)("session tokens at rest over HTTP on %s", (kind) =>
 
     // Each refusal clears the forger's cookie: it is presented again for every door.
     const forger = new HttpClient(server.baseUrl);
-    const signature = createHmac("sha256", TEST_SECRET).update(stored).digest("base64");
-    const presentForgery = () =>
-      forger.jar.set(COOKIE_NAME, encodeURIComponent(`${stored}.${signature}`));
+    const presentForgery = () => forger.jar.set(COOKIE_NAME, signedCookie(stored, TEST_SECRET));
 
     presentForgery();
     const getSession = await forger.request("/api/auth/get-session");

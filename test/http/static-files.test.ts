@@ -1,10 +1,15 @@
-/** The SPA is served with an index.html fallback, immutable hashed assets, and no way out of its folder. */
+/**
+ * What the server answers outside /api: the SPA, served with an index.html fallback, immutable
+ * hashed assets and no way out of its folder; and /healthz.
+ */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/app";
+import { databaseKinds } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
+import { waitFor } from "../support/wait";
 
 /** A raw GET, so "/../x" reaches the server unnormalized (fetch would resolve the dots). */
 function rawGet(baseUrl: string, rawPath: string) {
@@ -27,17 +32,15 @@ function rawGet(baseUrl: string, rawPath: string) {
 describe("static SPA serving", () => {
   const root = mkdtempSync(path.join(tmpdir(), "sessions-static-"));
   const staticDir = path.join(root, "client");
-  let server: TestServer;
+  const server = useTestServer("pglite", {}, staticDir);
 
   beforeAll(async () => {
     mkdirSync(path.join(staticDir, "assets"), { recursive: true });
     writeFileSync(path.join(staticDir, "index.html"), "<!doctype html><title>SPA</title>");
     writeFileSync(path.join(staticDir, "assets", "app-1234.js"), "console.log('app')");
     writeFileSync(path.join(root, "secret.txt"), "do not serve");
-    server = await startTestServer("pglite", {}, staticDir);
   });
   afterAll(async () => {
-    await server.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -73,5 +76,25 @@ describe("static SPA serving", () => {
     const response = await fetch(`${server.baseUrl}/api/nothing-here`);
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toContain("application/json");
+  });
+});
+
+describe.each(databaseKinds)("/healthz on %s", (kind) => {
+  const server = useTestServer(kind);
+
+  it("reports database health", async () => {
+    // Start-up waits at most 2 s for the session cache's first ping to come back; on a busy
+    // machine it may start bypassed, and the heartbeat makes it trusted moments later.
+    const body = await waitFor(
+      async () => {
+        const response = await fetch(`${server.baseUrl}/healthz`);
+        expect(response.status).toBe(200);
+        const health = await response.json();
+        return health.sessionCache === "trusted" ? health : null;
+      },
+      15_000,
+      "a trusted session cache",
+    );
+    expect(body).toEqual({ ok: true, database: "up", sessionCache: "trusted" });
   });
 });

@@ -16,9 +16,9 @@ import {
   sameCookies,
   sessionCacheState,
   urlOfTestDatabase,
-  waitFor,
 } from "../support/instances";
 import { type run, startServerProcess, stop } from "../support/server-process";
+import { waitFor } from "../support/wait";
 
 const SECRET = "two-instances-secret-0123456789-abcdefghij";
 

@@ -5,19 +5,21 @@
  * expired, aged past the absolute lifetime or forged, and a database that fails. Both services
  * must give every cookie the same answer.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { eq, sql } from "drizzle-orm";
 import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
 import { hashSessionToken } from "../../server/sessions/token-hash";
-import { startTestServer, TEST_SECRET, type TestServer } from "../support/app";
-import { newCredentials } from "../support/device";
+import { TEST_SECRET } from "../support/app";
 import { findPythonForFastApi, testDatabaseUrl } from "../support/environment";
+import { useTestServer } from "../support/fixtures";
+import { signedCookie } from "../support/forgeries";
 import { HttpClient } from "../support/http-client";
-import { freePort } from "../support/server-process";
+import { revokeOtherDevice, signedUpBrowser } from "../support/scenarios";
+import { type CollectedProcess, freePort, spawnCollecting } from "../support/server-process";
+import { sessionIdOfToken } from "../support/sessions";
+import { waitFor } from "../support/wait";
 
 const PREFIX = "validator-test";
 const COOKIE_NAME = `${PREFIX}.session_token`;
@@ -28,11 +30,9 @@ const EXAMPLES = fileURLToPath(new URL("../../examples/validate-session-cookie/"
 
 const python = findPythonForFastApi();
 
-interface Service {
+interface Service extends CollectedProcess {
   name: string;
   url: string;
-  child: ChildProcess;
-  output(): string;
 }
 
 /** Starts one example as its README says, on a free port; resolves once it answers. */
@@ -42,8 +42,10 @@ async function startService(name: "fastapi" | "node", databaseUrl: string): Prom
     name === "fastapi"
       ? [python?.path ?? "python3", [`${EXAMPLES}fastapi_app.py`]]
       : [process.execPath, ["--import", "tsx", `${EXAMPLES}server.ts`]];
-  const child = spawn(command, args, {
-    env: {
+  const service: Service = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    ...spawnCollecting(command, args, {
       PATH: process.env.PATH ?? "",
       PYTHONDONTWRITEBYTECODE: "1",
       DATABASE_URL: databaseUrl,
@@ -52,28 +54,24 @@ async function startService(name: "fastapi" | "node", databaseUrl: string): Prom
       SESSION_ABSOLUTE_LIFETIME_SEC: String(ABSOLUTE_LIFETIME_SEC),
       COOKIE_PREFIX: PREFIX,
       PORT: String(port),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const service = { name, url: `http://127.0.0.1:${port}`, child, output: () => output };
-  for (let i = 0; i < 300; i += 1) {
-    if (child.exitCode !== null) break;
-    const answered = await fetch(`${service.url}/me`).then(
-      () => true,
-      () => false,
+    }),
+  };
+  try {
+    const outcome = await waitFor(
+      async () => {
+        if (service.child.exitCode !== null) return "exited";
+        await fetch(`${service.url}/me`);
+        return "answered";
+      },
+      30_000,
+      `the ${name} validator to answer`,
     );
-    if (answered) return service;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (outcome === "exited") throw new Error(`exited with ${service.child.exitCode}`);
+    return service;
+  } catch (error) {
+    service.child.kill("SIGKILL");
+    throw new Error(`${name} validator did not start:\n${service.output()}`, { cause: error });
   }
-  child.kill("SIGKILL");
-  throw new Error(`${name} validator did not start:\n${output}`);
 }
 
 /**
@@ -99,7 +97,11 @@ async function me(service: Service, cookie?: string) {
 describe.runIf(testDatabaseUrl && python)(
   `cookie validator services (${python?.versions}; Node ${process.versions.node}) against the real server on PostgreSQL`,
   () => {
-    let server: TestServer;
+    const server = useTestServer("postgres", {
+      COOKIE_PREFIX: PREFIX,
+      BETTER_AUTH_PREVIOUS_SECRETS: PREVIOUS_SECRET,
+      SESSION_ABSOLUTE_LIFETIME_SEC: String(ABSOLUTE_LIFETIME_SEC),
+    });
     let databaseUrl = "";
     let admin: Sql;
     let services: Service[] = [];
@@ -109,11 +111,6 @@ describe.runIf(testDatabaseUrl && python)(
     const tokens: string[] = [];
 
     beforeAll(async () => {
-      server = await startTestServer("postgres", {
-        COOKIE_PREFIX: PREFIX,
-        BETTER_AUTH_PREVIOUS_SECRETS: PREVIOUS_SECRET,
-        SESSION_ABSOLUTE_LIFETIME_SEC: String(ABSOLUTE_LIFETIME_SEC),
-      });
       const [row] = (await server.database.db.execute(
         sql`select current_database() as name`,
       )) as unknown as Array<{ name: string }>;
@@ -142,7 +139,6 @@ describe.runIf(testDatabaseUrl && python)(
     afterAll(async () => {
       for (const service of [...services, ...down]) service.child.kill("SIGTERM");
       await admin?.end();
-      await server?.close();
     });
 
     /** Every service's answer to one Cookie header, checked to be `status` (and `body`). */
@@ -160,26 +156,20 @@ describe.runIf(testDatabaseUrl && python)(
 
     /** A device signed up through the real server: its cookie, user and session row. */
     async function signedUp() {
-      const client = new HttpClient(server.baseUrl);
-      const credentials = newCredentials("validators");
-      const response = await client.signUp(credentials);
-      expect(response.status).toBe(200);
-      const { user } = (await response.json()) as { user: { id: string } };
-      const value = client.jar.get(COOKIE_NAME) ?? "";
-      const token = decodeURIComponent(value).split(".")[0] ?? "";
-      const [row] = await server.database.db
-        .select({ id: session.id })
-        .from(session)
-        .where(eq(session.token, hashSessionToken(token)));
-      expect(row).toBeDefined();
+      const { client, credentials, userId } = await signedUpBrowser(server.baseUrl, {
+        prefix: "validators",
+      });
+      const token = client.sessionToken(COOKIE_NAME);
+      const sessionId = await sessionIdOfToken(server.database.db, token);
+      expect(sessionId).not.toBeNull();
       tokens.push(token);
       return {
         client,
         credentials,
-        userId: user.id,
-        sessionId: row?.id ?? "",
+        userId,
+        sessionId: sessionId ?? "",
         token,
-        cookie: `${COOKIE_NAME}=${value}`,
+        cookie: `${COOKIE_NAME}=${client.jar.get(COOKIE_NAME)}`,
       };
     }
 
@@ -215,12 +205,7 @@ describe.runIf(testDatabaseUrl && python)(
       const phoneCookie = `${COOKIE_NAME}=${phone.jar.get(COOKIE_NAME)}`;
       await expectAll(phoneCookie, 200, { userId });
 
-      const list = (await (await laptop.query("session.list")).json()).result.data as Array<{
-        id: string;
-        isCurrent: boolean;
-      }>;
-      const phoneId = list.find((s) => !s.isCurrent)?.id;
-      expect((await laptop.mutate("session.revoke", { id: phoneId })).status).toBe(200);
+      await revokeOtherDevice(laptop);
       await expectAll(phoneCookie, 401);
       await expectAll(laptopCookie, 200, { userId });
     });
@@ -233,7 +218,7 @@ describe.runIf(testDatabaseUrl && python)(
         .where(eq(session.id, sessionId));
       const stored = row?.token ?? "";
       const sign = (value: string, secret: string) =>
-        `${COOKIE_NAME}=${encodeURIComponent(`${value}.${createHmac("sha256", secret).update(value).digest("base64")}`)}`;
+        `${COOKIE_NAME}=${signedCookie(value, secret)}`;
       const value = decodeURIComponent(cookie.slice(COOKIE_NAME.length + 1));
       const signature = value.slice(value.lastIndexOf(".") + 1);
       const flipped = `${signature[0] === "A" ? "B" : "A"}${signature.slice(1)}`;

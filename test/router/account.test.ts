@@ -1,32 +1,20 @@
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ZodError, z } from "zod";
 import { account, session, user } from "../../db/schema";
 import { NAME_MAX_LENGTH } from "../../shared/api-limits";
 import { ErrorReason } from "../../shared/errors";
-import { createTestApp, type TestApp } from "../support/app";
-import { type Credentials, Device, newCredentials, SAFARI_IPHONE } from "../support/device";
+import { type Credentials, Device } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useTestApp } from "../support/fixtures";
+import { userWithTwoDevices } from "../support/scenarios";
 
 describe.each(databaseKinds)("account router on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  afterAll(() => app.close());
+  const app = useTestApp(kind);
   afterEach(() => {
     vi.useRealTimers();
   });
-
-  async function userWithTwoDevices() {
-    const credentials = newCredentials();
-    const laptop = new Device(app.deps);
-    const { user: created } = await laptop.signUp(credentials);
-    const phone = new Device(app.deps, SAFARI_IPHONE);
-    await phone.signIn(credentials);
-    return { credentials, laptop, phone, userId: created.id };
-  }
 
   async function canSignIn(credentials: Pick<Credentials, "email" | "password">) {
     return new Device(app.deps).signIn(credentials).then(
@@ -37,7 +25,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
 
   describe("changePassword", () => {
     it("refuses a wrong current password and changes nothing", async () => {
-      const { credentials, laptop, phone } = await userWithTwoDevices();
+      const { credentials, laptop, phone } = await userWithTwoDevices(app.deps);
       await expectTrpcError(
         laptop.call((c) =>
           c.account.changePassword({
@@ -53,7 +41,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it("ends the other sessions by default and replaces this one with a new token", async () => {
-      const { credentials, laptop, phone } = await userWithTwoDevices();
+      const { credentials, laptop, phone } = await userWithTwoDevices(app.deps);
       const oldLaptopJar = laptop.jar.clone();
       const oldToken = laptop.sessionToken();
       const newPassword = "brand new pass 2";
@@ -80,7 +68,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it("keeps the other sessions when asked to", async () => {
-      const { credentials, laptop, phone } = await userWithTwoDevices();
+      const { credentials, laptop, phone } = await userWithTwoDevices(app.deps);
       await laptop.call((c) =>
         c.account.changePassword({
           currentPassword: credentials.password,
@@ -92,7 +80,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it("refuses a weak new password with the zod issues", async () => {
-      const { credentials, laptop } = await userWithTwoDevices();
+      const { credentials, laptop } = await userWithTwoDevices(app.deps);
       const error = await expectTrpcError(
         laptop.call((c) =>
           c.account.changePassword({ currentPassword: credentials.password, newPassword: "short" }),
@@ -104,7 +92,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it("requires a fresh session", async () => {
-      const { credentials, laptop } = await userWithTwoDevices();
+      const { credentials, laptop } = await userWithTwoDevices(app.deps);
       vi.useFakeTimers({ toFake: ["Date"] });
       vi.setSystemTime(Date.now() + 11 * 60_000);
       await expectTrpcError(
@@ -124,7 +112,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
 
   describe("changeEmail", () => {
     it("changes the address, shows it at once, and the new address signs in", async () => {
-      const { credentials, laptop } = await userWithTwoDevices();
+      const { credentials, laptop } = await userWithTwoDevices(app.deps);
       const newEmail = `New-${credentials.email}`;
       expect(await laptop.call((c) => c.account.changeEmail({ newEmail }))).toEqual({
         email: newEmail.toLowerCase(),
@@ -139,8 +127,8 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it("refuses an address another account uses, and the same address", async () => {
-      const first = await userWithTwoDevices();
-      const second = await userWithTwoDevices();
+      const first = await userWithTwoDevices(app.deps);
+      const second = await userWithTwoDevices(app.deps);
       await expectTrpcError(
         second.laptop.call((c) => c.account.changeEmail({ newEmail: first.credentials.email })),
         "CONFLICT",
@@ -173,7 +161,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     }
 
     it("sets the trimmed name, and every device sees it at once", async () => {
-      const { laptop, phone, userId } = await userWithTwoDevices();
+      const { laptop, phone, userId } = await userWithTwoDevices(app.deps);
       // Both devices have their session cached before the change.
       await phone.call((c) => c.session.current());
       const before = await storedUser(userId);
@@ -189,14 +177,14 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it(`accepts exactly ${NAME_MAX_LENGTH} characters`, async () => {
-      const { laptop, userId } = await userWithTwoDevices();
+      const { laptop, userId } = await userWithTwoDevices(app.deps);
       const name = "n".repeat(NAME_MAX_LENGTH);
       expect(await laptop.call((c) => c.account.changeName({ name }))).toEqual({ name });
       expect((await storedUser(userId))?.name).toBe(name);
     });
 
     it("refuses an empty, too long, control-character or malformed name with the zod issues, and changes nothing", async () => {
-      const { credentials, laptop, userId } = await userWithTwoDevices();
+      const { credentials, laptop, userId } = await userWithTwoDevices(app.deps);
       const before = await storedUser(userId);
       const refused = {
         "": "Enter your name",
@@ -226,7 +214,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it("needs a live session but not a fresh one, and an API client's JWT may do it", async () => {
-      const { laptop, userId } = await userWithTwoDevices();
+      const { laptop, userId } = await userWithTwoDevices(app.deps);
       vi.useFakeTimers({ toFake: ["Date"] });
       vi.setSystemTime(Date.now() + 11 * 60_000);
       expect(await laptop.call((c) => c.account.changeName({ name: "Not fresh" }))).toEqual({
@@ -253,7 +241,7 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
 
   describe("delete", () => {
     it("deletes the user, ends every session everywhere and clears this device's cookies", async () => {
-      const { credentials, laptop, phone, userId } = await userWithTwoDevices();
+      const { credentials, laptop, phone, userId } = await userWithTwoDevices(app.deps);
       expect(await laptop.call((c) => c.account.delete())).toEqual({ deleted: true });
       expect(laptop.jar.names()).toEqual([]);
       await expectTrpcError(
@@ -274,8 +262,8 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
     });
 
     it("does not touch other users", async () => {
-      const doomed = await userWithTwoDevices();
-      const bystander = await userWithTwoDevices();
+      const doomed = await userWithTwoDevices(app.deps);
+      const bystander = await userWithTwoDevices(app.deps);
       await doomed.laptop.call((c) => c.account.delete());
       expect(await bystander.phone.call((c) => c.session.list())).toHaveLength(2);
     });

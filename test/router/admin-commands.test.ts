@@ -5,8 +5,8 @@
  * a role.
  */
 import { and, count, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { session, sessionEvent, user } from "../../db/schema";
+import { describe, expect, it } from "vitest";
+import { session, sessionEvent } from "../../db/schema";
 import { startSessionStoreWithoutCache } from "../../server/app";
 import {
   AdminCommandError,
@@ -15,35 +15,20 @@ import {
   setUserRole,
 } from "../../server/sessions/lifecycle/admin-commands";
 import { ErrorReason } from "../../shared/errors";
-import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useStarted, useTestApp } from "../support/fixtures";
+import { roleOf, userIdOf } from "../support/sessions";
 
 describe.each(databaseKinds)("admin commands on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  let cli: Awaited<ReturnType<typeof startSessionStoreWithoutCache>>;
-  beforeAll(async () => {
-    cli = await startSessionStoreWithoutCache(app.database);
-  });
-  afterAll(async () => {
-    await cli.stop();
-    await app.close();
-  });
+  const app = useTestApp(kind);
   /** The store `npm run sessions` makes: no cache of its own, the barrier of every instance. */
+  const cli = useStarted("startSessionStoreWithoutCache", async () => {
+    const store = await startSessionStoreWithoutCache(app.database);
+    return { sessions: store.sessions, close: store.stop };
+  });
   const cliStore = () => cli.sessions;
-
-  async function userIdOf(email: string) {
-    const [row] = await app.database.db
-      .select({ id: user.id, role: user.role })
-      .from(user)
-      .where(eq(user.email, email));
-    if (!row) throw new Error(`No user ${email}`);
-    return row;
-  }
 
   it("revoke ends every session of that user only; the next request is refused; recorded as admin", async () => {
     const alice = newCredentials("alice");
@@ -69,7 +54,7 @@ describe.each(databaseKinds)("admin commands on %s", (kind) => {
     );
     await expect(bob.call((c) => c.session.list())).resolves.toHaveLength(1);
 
-    const { id: aliceId } = await userIdOf(alice.email);
+    const aliceId = await userIdOf(app.database.db, alice.email);
     const events = await app.database.db
       .select({
         type: sessionEvent.type,
@@ -97,17 +82,17 @@ describe.each(databaseKinds)("admin commands on %s", (kind) => {
   it("set-role makes a user an administrator and back", async () => {
     const credentials = newCredentials("operator");
     await new Device(app.deps).signUp(credentials);
-    expect((await userIdOf(credentials.email)).role).toBe("user");
+    expect(await roleOf(app.database.db, credentials.email)).toBe("user");
 
     await expect(setUserRole(app.database.db, credentials.email, "admin")).resolves.toEqual({
       email: credentials.email,
       previousRole: "user",
       role: "admin",
     });
-    expect((await userIdOf(credentials.email)).role).toBe("admin");
+    expect(await roleOf(app.database.db, credentials.email)).toBe("admin");
 
     await setUserRole(app.database.db, credentials.email, "user");
-    expect((await userIdOf(credentials.email)).role).toBe("user");
+    expect(await roleOf(app.database.db, credentials.email)).toBe("user");
   });
 
   it("set-role refuses an unknown role and an unknown email", async () => {
@@ -119,7 +104,7 @@ describe.each(databaseKinds)("admin commands on %s", (kind) => {
     await expect(setUserRole(app.database.db, "nobody@example.com", "admin")).rejects.toThrow(
       AdminCommandError,
     );
-    expect((await userIdOf(credentials.email)).role).toBe("user");
+    expect(await roleOf(app.database.db, credentials.email)).toBe("user");
   });
 
   async function sessionCount() {
@@ -160,7 +145,7 @@ describe.each(databaseKinds)("admin commands on %s", (kind) => {
     expect(await sessionCount()).toBe(1);
     // Not left for the next test: its clock says the session has not started yet.
     await app.database.db.delete(session).where(eq(session.id, lateSession?.session.id ?? ""));
-    const { id: aliceId } = await userIdOf(alice.email);
+    const aliceId = await userIdOf(app.database.db, alice.email);
     const events = await app.database.db
       .select({ reason: sessionEvent.reason, userAgent: sessionEvent.userAgent })
       .from(sessionEvent)

@@ -1,10 +1,12 @@
 /**
- * The cleanup of expired sessions and old events, at its boundaries: rows are moved in time with
- * SQL (no sleeping), one second or five on either side of the idle expiry, the absolute lifetime
- * and the event retention. On PostgreSQL also at scale, and the cross-instance lock.
+ * The cleanup of expired sessions and old events, at its boundaries: rows are moved in time (no
+ * sleeping) to the very instant of the idle expiry, the absolute lifetime and the end of a
+ * rate-limit window, and a millisecond inside them, with the clock held still; the event
+ * retention a day on either side. On PostgreSQL also at scale, and the cross-instance lock.
  */
 import { and, inArray, type SQL, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Database } from "../../db/client";
 import { accountRateLimit, session, sessionEvent } from "../../db/schema";
 import {
   CLEANUP_LOCK_KEY,
@@ -14,9 +16,9 @@ import {
   runSessionCleanup,
 } from "../../server/sessions/lifecycle/cleanup";
 import { startCleanupSchedule } from "../../server/sessions/lifecycle/cleanup-schedule";
-import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestApp } from "../support/fixtures";
 
 /** Rows of `db.execute`, on postgres.js (an array) and PGlite (`{ rows }`) alike. */
 function rowsOf<T>(result: unknown): T[] {
@@ -24,13 +26,10 @@ function rowsOf<T>(result: unknown): T[] {
 }
 
 describe.each(databaseKinds)("session cleanup on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  afterAll(() => app.close());
+  const app = useTestApp(kind);
   // Every test starts from no sessions: one left "1 s before expiry" would expire in the next test.
   afterEach(async () => {
+    vi.useRealTimers();
     await app.database.db.execute(sql`delete from session`);
   });
 
@@ -50,8 +49,18 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     return current.session.id;
   }
 
-  async function moveSession(id: string, set: SQL) {
-    await app.database.db.execute(sql`update session set ${set} where id = ${id}`);
+  async function moveSession(id: string, set: SQL, db: Database = app.database.db) {
+    await db.execute(sql`update session set ${set} where id = ${id}`);
+  }
+
+  /**
+   * The database's clock held still: `now()` is the start of the transaction, so rows moved
+   * relative to it and the cleanup run in the same transaction (its own transactions become
+   * savepoints) see one instant, however long the statements take. The sessions pass reads the
+   * database's clock, not this process's, so fake timers cannot hold it.
+   */
+  function atOneInstant<T>(work: (db: Database) => Promise<T>): Promise<T> {
+    return app.database.db.transaction((tx) => work(tx as unknown as Database));
   }
 
   async function remainingOf(ids: string[]) {
@@ -79,42 +88,41 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
       );
   }
 
-  it("deletes a session 1 s past its expiry and keeps one 1 s before, recorded as idle_timeout", async () => {
-    const [before, after] = [await newSession(), await newSession()];
-    await moveSession(before, sql`expires_at = now() + interval '1 second'`);
-    await moveSession(after, sql`expires_at = now() - interval '1 second'`);
+  it("deletes a session at its expiry and keeps one a millisecond before it, recorded as idle_timeout", async () => {
+    const [before, at] = [await newSession(), await newSession()];
 
-    const result = await cleanupExpiredSessions(app.database.db, {
-      absoluteLifetimeSec: lifetimeSec(),
+    const result = await atOneInstant(async (db) => {
+      await moveSession(before, sql`expires_at = now() + interval '1 millisecond'`, db);
+      await moveSession(at, sql`expires_at = now()`, db);
+      return cleanupExpiredSessions(db, { absoluteLifetimeSec: lifetimeSec() });
     });
 
     expect(result).toMatchObject({ sessionsDeleted: 1, batches: 1 });
-    expect(await remainingOf([before, after])).toEqual([before]);
-    expect(await endEventsOf([before, after])).toEqual([
-      { sessionId: after, type: "cleaned_up", reason: "idle_timeout", actorUserId: null },
+    expect(await remainingOf([before, at])).toEqual([before]);
+    expect(await endEventsOf([before, at])).toEqual([
+      { sessionId: at, type: "cleaned_up", reason: "idle_timeout", actorUserId: null },
     ]);
   });
 
-  it("deletes a session just past its absolute lifetime, though its expiry is ahead, and keeps one just inside", async () => {
-    const [inside, outside] = [await newSession(), await newSession()];
-    // Only created_at moves: expires_at stays 7 days ahead, so only the absolute pass can find it.
-    await moveSession(
-      inside,
-      sql`created_at = now() - make_interval(secs => ${lifetimeSec() - 5})`,
-    );
-    await moveSession(
-      outside,
-      sql`created_at = now() - make_interval(secs => ${lifetimeSec() + 5})`,
-    );
+  it("deletes a session at its absolute lifetime, though its expiry is ahead, and keeps one a millisecond younger", async () => {
+    const [inside, at] = [await newSession(), await newSession()];
 
-    const result = await cleanupExpiredSessions(app.database.db, {
-      absoluteLifetimeSec: lifetimeSec(),
+    const result = await atOneInstant(async (db) => {
+      // Only created_at moves: expires_at stays 7 days ahead, so only the absolute pass can find it.
+      const lifetime = sql`make_interval(secs => ${lifetimeSec()})`;
+      await moveSession(
+        inside,
+        sql`created_at = now() - ${lifetime} + interval '1 millisecond'`,
+        db,
+      );
+      await moveSession(at, sql`created_at = now() - ${lifetime}`, db);
+      return cleanupExpiredSessions(db, { absoluteLifetimeSec: lifetimeSec() });
     });
 
     expect(result).toMatchObject({ sessionsDeleted: 1, batches: 1 });
-    expect(await remainingOf([inside, outside])).toEqual([inside]);
-    expect(await endEventsOf([inside, outside])).toEqual([
-      { sessionId: outside, type: "cleaned_up", reason: "absolute_timeout", actorUserId: null },
+    expect(await remainingOf([inside, at])).toEqual([inside]);
+    expect(await endEventsOf([inside, at])).toEqual([
+      { sessionId: at, type: "cleaned_up", reason: "absolute_timeout", actorUserId: null },
     ]);
   });
 
@@ -162,19 +170,21 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     expect(kept).toEqual([{ sessionId: "retention-89" }]);
   });
 
-  it("deletes per-account rate-limit counters 1 s past their window and keeps those 5 s before its end", async () => {
-    const { accountWindowSec } = app.deps.config.rateLimit;
+  it("deletes per-account rate-limit counters whose window has ended and keeps one a millisecond from its end", async () => {
+    // This pass compares with this process's clock: fake time holds it still (Date only).
     const nowMs = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: nowMs });
+    const { accountWindowSec } = app.deps.config.rateLimit;
     await app.database.db.insert(accountRateLimit).values([
       {
         key: "sign-in:ended@cleanup.test",
         count: 9,
-        windowStartedAt: new Date(nowMs - (accountWindowSec + 1) * 1000),
+        windowStartedAt: new Date(nowMs - accountWindowSec * 1000),
       },
       {
         key: "sign-in:live@cleanup.test",
         count: 9,
-        windowStartedAt: new Date(nowMs - (accountWindowSec - 5) * 1000),
+        windowStartedAt: new Date(nowMs - accountWindowSec * 1000 + 1),
       },
     ]);
 
@@ -237,11 +247,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
 
 describe.runIf(databaseKinds.includes("postgres"))("session cleanup at scale on PostgreSQL", () => {
   // CI always sets TEST_DATABASE_URL (REQUIRE_POSTGRES=1), so this runs there.
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp("postgres");
-  });
-  afterAll(() => app.close());
+  const app = useTestApp("postgres");
 
   const EXPIRED = 100_000;
   const LIVE = 1_000;

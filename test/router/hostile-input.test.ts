@@ -11,13 +11,14 @@
 import { getTRPCErrorShape, TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { jwks, session } from "../../db/schema";
 import { appRouter } from "../../server/routers";
 import { createContext } from "../../server/trpc/context";
-import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";
+import { TEST_SECRET } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestApp } from "../support/fixtures";
 import {
   cookieForgeries,
   cookieMeans,
@@ -74,7 +75,7 @@ function expectTypedRefusal(error: unknown, procedure: ProcedureInfo, input: unk
 }
 
 describe.each(databaseKinds)("hostile input through createCaller on %s", (kind) => {
-  let app: TestApp;
+  const app = useTestApp(kind);
   /** Signed in seconds ago: every procedure's middleware lets it through to input validation. */
   let fresh: Device;
   let freshUserId: string;
@@ -83,7 +84,6 @@ describe.each(databaseKinds)("hostile input through createCaller on %s", (kind) 
   let staleUserId: string;
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
     fresh = new Device(app.deps);
     freshUserId = (await fresh.signUp(newCredentials("hostile"))).user.id;
     stale = new Device(app.deps);
@@ -95,7 +95,6 @@ describe.each(databaseKinds)("hostile input through createCaller on %s", (kind) 
       .returning({ id: session.id });
     app.deps.sessionCache.invalidateSessions(aged.map((row) => row.id));
   });
-  afterAll(() => app?.close());
 
   it("enumerates every procedure of the router", () => {
     expect(procedures.length).toBeGreaterThanOrEqual(11);

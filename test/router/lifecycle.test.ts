@@ -4,14 +4,15 @@
  * administrators, and the activity log.
  */
 import { and, eq, like } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { session, user, verification } from "../../db/schema";
 import { createContext } from "../../server/trpc/context";
 import { ErrorReason } from "../../shared/errors";
-import { createTestApp, type TestApp } from "../support/app";
+import type { TestApp } from "../support/app";
 import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useTestApp } from "../support/fixtures";
 import { eventsOf, liveSessionIds, userIdOf } from "../support/sessions";
 
 const MINUTE = 60_000;
@@ -49,11 +50,7 @@ describe.each(databaseKinds)("session lifecycle on %s", (kind) => {
   });
 
   describe("absolute lifetime (standard profile: 30 days, idle 7 days)", () => {
-    let app: TestApp;
-    beforeAll(async () => {
-      app = await createTestApp(kind);
-    });
-    afterAll(() => app.close());
+    const app = useTestApp(kind);
 
     it("an active session lives until just before 30 days, never slides past it, and ends at 30 days", async () => {
       const credentials = newCredentials();
@@ -105,11 +102,7 @@ describe.each(databaseKinds)("session lifecycle on %s", (kind) => {
   });
 
   describe("strict profile (NIST SP 800-63B AAL2: idle 1 h, absolute 24 h)", () => {
-    let app: TestApp;
-    beforeAll(async () => {
-      app = await createTestApp(kind, { SESSION_PROFILE: "strict" });
-    });
-    afterAll(() => app.close());
+    const app = useTestApp(kind, { SESSION_PROFILE: "strict" });
 
     it("an idle session is valid just before 1 hour and refused just after", async () => {
       const early = new Device(app.deps);
@@ -156,17 +149,9 @@ describe.each(databaseKinds)("session lifecycle on %s", (kind) => {
   });
 
   describe("binding", () => {
-    let audit: TestApp;
-    let strict: TestApp;
-    let off: TestApp;
-    beforeAll(async () => {
-      audit = await createTestApp(kind);
-      strict = await createTestApp(kind, { SESSION_BINDING: "strict" });
-      off = await createTestApp(kind, { SESSION_BINDING: "off" });
-    });
-    afterAll(async () => {
-      await Promise.all([audit.close(), strict.close(), off.close()]);
-    });
+    const audit = useTestApp(kind);
+    const strict = useTestApp(kind, { SESSION_BINDING: "strict" });
+    const off = useTestApp(kind, { SESSION_BINDING: "off" });
 
     it("audit (default): another network is allowed, flagged once and recorded once", async () => {
       const credentials = newCredentials();
@@ -231,11 +216,7 @@ describe.each(databaseKinds)("session lifecycle on %s", (kind) => {
   });
 
   describe("credential changes and administrators", () => {
-    let app: TestApp;
-    beforeAll(async () => {
-      app = await createTestApp(kind);
-    });
-    afterAll(() => app.close());
+    const app = useTestApp(kind);
 
     it("a password reset ends every session of the user, recorded as password_reset", async () => {
       const credentials = newCredentials();
@@ -336,11 +317,7 @@ describe.each(databaseKinds)("session lifecycle on %s", (kind) => {
   });
 
   describe("activity log", () => {
-    let app: TestApp;
-    beforeAll(async () => {
-      app = await createTestApp(kind);
-    });
-    afterAll(() => app.close());
+    const app = useTestApp(kind);
 
     it("records sign-in, refresh, re-authentication and ends, and pages through them", async () => {
       const credentials = newCredentials();

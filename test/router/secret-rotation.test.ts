@@ -8,9 +8,11 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, startApp } from "../../server/app";
 import type { AppDependencies } from "../../server/dependencies";
-import { createTestApp, TEST_SECRET, type TestApp, testConfig } from "../support/app";
+import { TEST_SECRET, testConfig } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestApp } from "../support/fixtures";
+import { signedCookie } from "../support/forgeries";
 
 const COOKIE_NAME = "better-auth.session_token";
 const SECRET_B = "rotated-secret-B-0123456789-abcdefghijklmnopqrstuv";
@@ -43,13 +45,12 @@ describe("BETTER_AUTH_PREVIOUS_SECRETS", () => {
 });
 
 describe.each(databaseKinds)("secret rotation on %s", (kind) => {
-  let app: TestApp;
+  const app = useTestApp(kind);
   let rotated: AppDependencies;
   let afterGrace: AppDependencies;
   let others: App[] = [];
 
   beforeAll(async () => {
-    app = await createTestApp(kind);
     // Two more instances on the same database: after the rotation, and after its grace period.
     others = await Promise.all([
       startApp(
@@ -65,7 +66,6 @@ describe.each(databaseKinds)("secret rotation on %s", (kind) => {
   });
   afterAll(async () => {
     await Promise.all(others.map((other) => other.stop()));
-    await app.close();
   });
 
   /** The same browser (its cookies) talking to another instance. */
@@ -120,12 +120,7 @@ describe.each(databaseKinds)("secret rotation on %s", (kind) => {
     const token = device.sessionToken() ?? "";
     const forged = moveTo(device, rotated);
     forged.jar.delete("better-auth.session_data");
-    forged.jar.set(
-      COOKIE_NAME,
-      encodeURIComponent(
-        `${token}.${createHmac("sha256", SECRET_C).update(token).digest("base64")}`,
-      ),
-    );
+    forged.jar.set(COOKIE_NAME, signedCookie(token, SECRET_C));
     expect(await forged.call((caller) => caller.session.current())).toBeNull();
     await expect(forged.call((caller) => caller.session.list())).rejects.toMatchObject({
       code: "UNAUTHORIZED",

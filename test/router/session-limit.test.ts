@@ -4,13 +4,14 @@
  */
 import { isAPIError } from "better-auth/api";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
-import { createTestApp, type TestApp } from "../support/app";
+import type { TestApp } from "../support/app";
 import { type Credentials, Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useTestApp } from "../support/fixtures";
 import { eventsOf, liveSessionCount, liveSessionIds, userIdOf } from "../support/sessions";
 
 async function signInDevices(app: TestApp, credentials: Credentials, count: number) {
@@ -37,11 +38,7 @@ function currentSessionId(device: Device) {
 
 describe.each(databaseKinds)("session limit on %s", (kind) => {
   describe("evict-oldest (default, 5)", () => {
-    let app: TestApp;
-    beforeAll(async () => {
-      app = await createTestApp(kind);
-    });
-    afterAll(() => app.close());
+    const app = useTestApp(kind);
 
     it("the 6th sign-in ends the least recently active session, which is told why", async () => {
       const credentials = newCredentials();
@@ -132,14 +129,10 @@ describe.each(databaseKinds)("session limit on %s", (kind) => {
   });
 
   describe("deny (limit 2)", () => {
-    let app: TestApp;
-    beforeAll(async () => {
-      app = await createTestApp(kind, {
-        SESSION_MAX_PER_USER: "2",
-        SESSION_LIMIT_POLICY: "deny",
-      });
+    const app = useTestApp(kind, {
+      SESSION_MAX_PER_USER: "2",
+      SESSION_LIMIT_POLICY: "deny",
     });
-    afterAll(() => app.close());
 
     async function refusal(promise: Promise<unknown>) {
       const error = await promise.then(

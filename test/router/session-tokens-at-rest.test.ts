@@ -3,10 +3,9 @@
  * cookie, that Better Auth's own lookups and ours agree on it, and that sessions created before
  * the migration survive it.
  */
-import { createHmac } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { migrateDatabase } from "../../db/migrate";
 import { session, sessionEvent, user } from "../../db/schema";
 import { StoredSessionToken } from "../../server/auth/hashed-tokens";
@@ -14,11 +13,14 @@ import { createSessionStore } from "../../server/sessions/lifecycle/session-stor
 import { hashSessionToken } from "../../server/sessions/token-hash";
 import { ErrorReason } from "../../shared/errors";
 import { EndReason } from "../../shared/session-events";
-import { createTestApp, TEST_SECRET, type TestApp, testAppOn } from "../support/app";
+import { TEST_SECRET, type TestApp, testAppOn } from "../support/app";
 import { migrationsBefore, openTestDatabase } from "../support/database";
-import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
+import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useTestApp } from "../support/fixtures";
+import { signedCookie } from "../support/forgeries";
+import { userWithTwoDevices } from "../support/scenarios";
 import { liveSessionIds } from "../support/sessions";
 
 const COOKIE_NAME = "better-auth.session_token";
@@ -27,17 +29,10 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A session cookie for `value` as Better Auth would sign it: what holding the secret allows. */
-const signedCookie = (value: string) =>
-  encodeURIComponent(
-    `${value}.${createHmac("sha256", TEST_SECRET).update(value).digest("base64")}`,
-  );
+const signedWithSecret = (value: string) => signedCookie(value, TEST_SECRET);
 
 describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  afterAll(() => app.close());
+  const app = useTestApp(kind);
 
   async function storedTokens(userIds: string[]) {
     return app.database.db
@@ -46,17 +41,8 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
       .where(inArray(session.userId, userIds));
   }
 
-  async function userWithTwoDevices() {
-    const credentials = newCredentials("at-rest");
-    const laptop = new Device(app.deps);
-    const userId = (await laptop.signUp(credentials)).user.id;
-    const phone = new Device(app.deps, SAFARI_IPHONE, "198.51.100.20");
-    await phone.signIn(credentials);
-    return { credentials, userId, laptop, phone };
-  }
-
   it("stores SHA-256 of the token each cookie carries, and never a token", async () => {
-    const { userId, laptop, phone } = await userWithTwoDevices();
+    const { userId, laptop, phone } = await userWithTwoDevices(app.deps, "at-rest");
     const other = new Device(app.deps);
     const otherId = (await other.signUp(newCredentials("at-rest-other"))).user.id;
 
@@ -75,13 +61,13 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
   });
 
   it("a stored token signed with the secret is no cookie: no session, and signing out with it ends nothing", async () => {
-    const { userId, laptop } = await userWithTwoDevices();
+    const { userId, laptop } = await userWithTwoDevices(app.deps, "at-rest");
     const rows = await storedTokens([userId]);
     expect(rows).toHaveLength(2);
 
     for (const row of rows) {
       const forger = new Device(app.deps);
-      forger.jar.set(COOKIE_NAME, signedCookie(row.token));
+      forger.jar.set(COOKIE_NAME, signedWithSecret(row.token));
       expect(await forger.call((c) => c.session.current())).toBeNull();
       await expectTrpcError(
         forger.call((c) => c.session.list()),
@@ -100,7 +86,7 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
   });
 
   it("a plain token is refused by the database itself (whoever writes it)", async () => {
-    const { userId, laptop } = await userWithTwoDevices();
+    const { userId, laptop } = await userWithTwoDevices(app.deps, "at-rest");
     const [existing] = await storedTokens([userId]);
     await expect(
       app.database.db
@@ -112,7 +98,7 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
   });
 
   it("Better Auth's own lookups agree: by token they carry the token, by user the marked hash", async () => {
-    const { userId, laptop, phone } = await userWithTwoDevices();
+    const { userId, laptop, phone } = await userWithTwoDevices(app.deps, "at-rest");
     const laptopToken = laptop.sessionToken() ?? "";
     const phoneToken = phone.sessionToken() ?? "";
     const { internalAdapter } = await app.deps.auth.$context;
@@ -148,7 +134,7 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
   });
 
   it("sliding refresh, revocation, re-authentication and sign-out work on hashed tokens", async () => {
-    const { userId, laptop, phone } = await userWithTwoDevices();
+    const { userId, laptop, phone } = await userWithTwoDevices(app.deps, "at-rest");
     const db = app.database.db;
     const laptopToken = laptop.sessionToken() ?? "";
 
@@ -185,7 +171,7 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
       hashSessionToken(renewedToken),
     ]);
     const stale = new Device(app.deps);
-    stale.jar.set(COOKIE_NAME, signedCookie(laptopToken));
+    stale.jar.set(COOKIE_NAME, signedWithSecret(laptopToken));
     expect(await stale.call((c) => c.session.current())).toBeNull();
 
     // Sign-out: the row is gone and its end event holds the same value the row did.
@@ -233,10 +219,10 @@ describe.each(databaseKinds)("session tokens at rest on %s", (kind) => {
 
       upgraded = await testAppOn(database);
       const device = new Device(upgraded.deps);
-      device.jar.set(COOKIE_NAME, signedCookie(liveToken));
+      device.jar.set(COOKIE_NAME, signedWithSecret(liveToken));
       expect((await device.call((c) => c.session.current()))?.session.id).toBe("pre-live");
       const revoked = new Device(upgraded.deps);
-      revoked.jar.set(COOKIE_NAME, signedCookie(revokedToken));
+      revoked.jar.set(COOKIE_NAME, signedWithSecret(revokedToken));
       await expectTrpcError(
         revoked.call((c) => c.session.list()),
         "UNAUTHORIZED",

@@ -1,27 +1,15 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { session } from "../../db/schema";
 import { ErrorReason } from "../../shared/errors";
-import { createTestApp, type TestApp } from "../support/app";
-import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
+import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useTestApp } from "../support/fixtures";
+import { PHONE_IP, userWithTwoDevices } from "../support/scenarios";
 
 describe.each(databaseKinds)("session router on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  afterAll(() => app.close());
-
-  async function userWithTwoDevices() {
-    const credentials = newCredentials();
-    const laptop = new Device(app.deps);
-    await laptop.signUp(credentials);
-    const phone = new Device(app.deps, SAFARI_IPHONE, "198.51.100.20");
-    await phone.signIn(credentials);
-    return { credentials, laptop, phone };
-  }
+  const app = useTestApp(kind);
 
   it("current is null without a session and describes the user with one", async () => {
     const stranger = new Device(app.deps);
@@ -47,7 +35,7 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
   });
 
   it("lists every device of the user with parsed user agents, and never a token", async () => {
-    const { laptop, phone } = await userWithTwoDevices();
+    const { laptop, phone } = await userWithTwoDevices(app.deps);
     const other = new Device(app.deps);
     await other.signUp(newCredentials("other"));
 
@@ -57,7 +45,7 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
     const mobile = list.find((s) => !s.isCurrent);
     expect(current?.device).toEqual({ browser: "Firefox 132", os: "Linux", type: "desktop" });
     expect(mobile?.device).toMatchObject({ browser: "Safari 18", os: "iOS 18.1", type: "mobile" });
-    expect(mobile?.ipAddress).toBe("198.51.100.20");
+    expect(mobile?.ipAddress).toBe(PHONE_IP);
     expect(current?.ipAddress).toBe("203.0.113.7");
 
     const json = JSON.stringify(list);
@@ -69,7 +57,7 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
   });
 
   it("revokes another device; that device is refused on its very next request despite the cookie cache", async () => {
-    const { laptop, phone } = await userWithTwoDevices();
+    const { laptop, phone } = await userWithTwoDevices(app.deps);
     // The phone holds a valid cookie cache entry (session_data) from its sign-in.
     expect(phone.jar.get("better-auth.session_data")).toBeTruthy();
     expect(await phone.call((c) => c.session.current())).not.toBeNull();
@@ -99,8 +87,8 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
   });
 
   it("answers NOT_FOUND for another user's session id or an unknown id, and changes nothing", async () => {
-    const { laptop } = await userWithTwoDevices();
-    const victim = await userWithTwoDevices();
+    const { laptop } = await userWithTwoDevices(app.deps);
+    const victim = await userWithTwoDevices(app.deps);
     const victimSessions = await victim.laptop.call((c) => c.session.list());
 
     for (const { id } of victimSessions) {
@@ -121,7 +109,7 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
   });
 
   it("rejects malformed input with BAD_REQUEST and the zod issues", async () => {
-    const { laptop } = await userWithTwoDevices();
+    const { laptop } = await userWithTwoDevices(app.deps);
     const error = await expectTrpcError(
       // @ts-expect-error: deliberately the wrong type
       laptop.call((c) => c.session.revoke({ id: 42 })),
@@ -136,7 +124,7 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
   });
 
   it("revoking the current session signs this device out and clears its cookies", async () => {
-    const { laptop, phone } = await userWithTwoDevices();
+    const { laptop, phone } = await userWithTwoDevices(app.deps);
     const mine = (await laptop.call((c) => c.session.current()))?.session.id ?? "";
     expect(await laptop.call((c) => c.session.revoke({ id: mine }))).toEqual({
       ended: 1,
@@ -148,7 +136,7 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
   });
 
   it("revokeOthers keeps only this device; revokeAll ends every session", async () => {
-    const { credentials, laptop, phone } = await userWithTwoDevices();
+    const { credentials, laptop, phone } = await userWithTwoDevices(app.deps);
     const tablet = new Device(app.deps);
     await tablet.signIn(credentials);
 
@@ -181,7 +169,7 @@ describe.each(databaseKinds)("session router on %s", (kind) => {
   });
 
   it("signing out through Better Auth is refused on the next request despite the cookie cache", async () => {
-    const { laptop } = await userWithTwoDevices();
+    const { laptop } = await userWithTwoDevices(app.deps);
     const copied = laptop.jar.clone();
     await app.deps.auth.api.signOut({ headers: laptop.headers() });
     const thief = new Device(app.deps);

@@ -3,25 +3,21 @@
  * timers): the fresh window (10 min), expiry (7 days idle) and the sliding refresh (after 1 day).
  */
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { session } from "../../db/schema";
 import { createContext } from "../../server/trpc/context";
 import { ErrorReason } from "../../shared/errors";
-import { createTestApp, type TestApp } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
+import { useTestApp } from "../support/fixtures";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const T0 = new Date("2026-03-02T09:00:00.000Z").getTime();
 
 describe.each(databaseKinds)("session timing on %s", (kind) => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp(kind);
-  });
-  afterAll(() => app.close());
+  const app = useTestApp(kind);
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T0);

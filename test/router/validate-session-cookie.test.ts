@@ -6,7 +6,7 @@ import { createHmac } from "node:crypto";
 import type { PGliteInterface } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import type { Sql } from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../db/client";
 import { session } from "../../db/schema";
 import {
@@ -15,9 +15,11 @@ import {
   sessionCookieFromHeader,
 } from "../../examples/validate-session-cookie/validate-session-cookie";
 import { hashSessionToken } from "../../server/sessions/token-hash";
-import { createTestApp, TEST_SECRET, type TestApp } from "../support/app";
+import { createTestApp, TEST_SECRET } from "../support/app";
 import { Device, newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
+import { useTestApp } from "../support/fixtures";
+import { signedCookie } from "../support/forgeries";
 
 const COOKIE_NAME = "better-auth.session_token";
 const ABSOLUTE_LIFETIME_SEC = 30 * 24 * 60 * 60;
@@ -36,7 +38,7 @@ function rawQuery(database: DatabaseHandle): SessionQuery {
 }
 
 describe.each(databaseKinds)("validating Better Auth session cookies on %s", (kind) => {
-  let app: TestApp;
+  const app = useTestApp(kind);
   let query: SessionQuery;
   let now: Date | undefined;
   /** The real clock unless a test pins `now`. */
@@ -48,11 +50,9 @@ describe.each(databaseKinds)("validating Better Auth session cookies on %s", (ki
       now: () => now ?? new Date(),
     });
 
-  beforeAll(async () => {
-    app = await createTestApp(kind);
+  beforeAll(() => {
     query = rawQuery(app.database);
   });
-  afterAll(() => app.close());
 
   async function signedUp() {
     now = undefined;
@@ -122,8 +122,7 @@ describe.each(databaseKinds)("validating Better Auth session cookies on %s", (ki
       .where(eq(session.id, sessionId));
     const stored = row?.token ?? "";
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
-    const signature = createHmac("sha256", TEST_SECRET).update(stored).digest("base64");
-    expect(await validator().validate(encodeURIComponent(`${stored}.${signature}`))).toBeNull();
+    expect(await validator().validate(signedCookie(stored, TEST_SECRET))).toBeNull();
     expect(await validator().validate(cookie)).toMatchObject({ sessionId });
   });
 

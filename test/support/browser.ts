@@ -1,6 +1,7 @@
 /**
  * The real SPA in Debian's Chromium, driven by playwright-core (no downloaded browsers). The SPA is
- * built once per test file into a temporary directory and served by the real HTTP server.
+ * built once per run into a temporary directory (test/support/spa-build.ts) and served by the
+ * real HTTP server.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";

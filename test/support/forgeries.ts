@@ -13,8 +13,13 @@ export interface Forgery {
   value: string;
 }
 
-const sign = (value: string, secret: string) =>
+/** A session cookie's value as Better Auth signs it: `value.base64(HMAC-SHA256(secret, value))`. */
+export const sign = (value: string, secret: string) =>
   `${value}.${createHmac("sha256", secret).update(value).digest("base64")}`;
+
+/** `sign(value, secret)` URL-encoded, as the cookie carries it: what holding `secret` lets one make. */
+export const signedCookie = (value: string, secret: string) =>
+  encodeURIComponent(sign(value, secret));
 
 /** Percent-encodes every byte but the unreserved ones: any bytes become a valid header value. */
 function percentEncodeBytes(bytes: Uint8Array): string {

@@ -71,6 +71,11 @@ export class HttpClient {
   mutate(procedure: string, input?: unknown, headers: Record<string, string> = {}) {
     return this.postJson(`/api/trpc/${procedure}`, input ?? null, headers);
   }
+
+  /** The raw session token in this client's cookie, "" without one (tests only, as Device's). */
+  sessionToken(cookieName = "better-auth.session_token"): string {
+    return decodeURIComponent(this.jar.get(cookieName) ?? "").split(".")[0] ?? "";
+  }
 }
 
 /** The parsed attributes of one Set-Cookie line. */

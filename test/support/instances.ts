@@ -48,14 +48,3 @@ export async function sessionCacheState(baseUrl: string): Promise<string> {
   const body = await (await fetch(`${baseUrl}/healthz`)).json();
   return body.sessionCache as string;
 }
-
-/** Polls `probe` until it returns something other than null. */
-export async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -77,3 +77,25 @@ export async function signedByServer(
   const { token: signed } = await auth.api.signJWT({ body: { payload } });
   return signed;
 }
+
+/**
+ * The forgeries of a genuine `token` (issued by `auth`, whose secret is `secret`) that every door
+ * must refuse as TOKEN_INVALID, by label; a suite adds its own.
+ */
+export async function refusedJwts(
+  auth: Auth,
+  token: string,
+  secret: string,
+): Promise<Record<string, string>> {
+  const nowSec = Math.floor(Date.now() / 1000);
+  return {
+    "a flipped signature byte": withFlippedSignatureByte(token),
+    "alg none": unsignedCopy(token),
+    "HS256 keyed with BETTER_AUTH_SECRET": await hs256Copy(token, secret),
+    "an unknown key": await foreignKeyCopy(token),
+    "another issuer": await signedByServer(auth, token, { iss: "https://issuer.example" }),
+    "another audience": await signedByServer(auth, token, { aud: "https://api.example" }),
+    "expired 10 s ago": await signedByServer(auth, token, { iat: nowSec - 910, exp: nowSec - 10 }),
+    garbage: "garbage",
+  };
+}

@@ -1,4 +1,7 @@
-/** The real server as a child process (`node --import tsx server/main.ts`), for process-level tests. */
+/**
+ * The real server as a child process (`node --import tsx server/main.ts`), for process-level
+ * tests, and any other child process whose output a test reads or waits for.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { GENEROUS_RATE_LIMITS } from "./app";
@@ -14,30 +17,87 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    // Suites sign in many times from one address: generous limits unless the test sets its own.
-    env: { PATH: process.env.PATH ?? "", ...GENEROUS_RATE_LIMITS, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return { child, exited, output: () => output };
+/** A child process whose stdout and stderr are collected together, as they are written. */
+export interface CollectedProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** Everything written so far. */
+  output(): string;
+  /** Calls `listener` after every chunk of output; returns a function that stops it. */
+  onOutput(listener: () => void): () => void;
 }
 
-export async function waitForListening(server: ReturnType<typeof run>) {
-  for (let i = 0; i < 300; i += 1) {
-    if (server.output().includes("Listening on")) return;
-    if (server.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server did not start:\n${server.output()}`);
+/** Spawns `command` with only `env` (and no stdin), collecting what it writes. */
+export function spawnCollecting(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): CollectedProcess {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const listeners = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return {
+    child,
+    exited,
+    output: () => output,
+    onOutput(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/**
+ * Resolves when the process writes `text` after the first `from` characters of its output (at
+ * that moment: it listens, it does not poll); fails after `timeoutMs` or if the process exits.
+ */
+export function waitForOutput(
+  collected: CollectedProcess,
+  text: string,
+  { from = 0, timeoutMs }: { from?: number; timeoutMs: number },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const written = () => collected.output().indexOf(text, from) !== -1;
+    if (written()) return resolve();
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`no "${text}" within ${timeoutMs} ms; output:\n${collected.output()}`));
+    }, timeoutMs);
+    const stop = collected.onOutput(() => {
+      if (!written()) return;
+      clearTimeout(timer);
+      stop();
+      resolve();
+    });
+    collected.exited.then(() => {
+      if (written()) return;
+      clearTimeout(timer);
+      stop();
+      reject(new Error(`exited before writing "${text}"; output:\n${collected.output()}`));
+    });
+  });
+}
+
+export function run(env: Record<string, string>): CollectedProcess {
+  return spawnCollecting(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    PATH: process.env.PATH ?? "",
+    // Suites sign in many times from one address: generous limits unless the test sets its own.
+    ...GENEROUS_RATE_LIMITS,
+    ...env,
+  });
+}
+
+export async function waitForListening(server: CollectedProcess) {
+  await waitForOutput(server, "Listening on", { timeoutMs: 30_000 }).catch((error: Error) => {
+    throw new Error(`server did not start: ${error.message}`);
+  });
 }
 
 /**

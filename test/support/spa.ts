@@ -4,13 +4,15 @@
  */
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { expect } from "vitest";
-import { session, sessionEvent, user } from "../../db/schema";
+import { expect, inject } from "vitest";
+import { session, sessionEvent } from "../../db/schema";
 import { startTestServer, type TestServer } from "./app";
 import { expectAccessible } from "./axe";
-import { buildSpa, launchBrowser, openDevice } from "./browser";
+import { launchBrowser, openDevice } from "./browser";
 import type { Credentials } from "./device";
 import { type DatabaseKind, databaseKinds } from "./environment";
+import { useStarted } from "./fixtures";
+import { userIdOf } from "./sessions";
 
 export interface SpaHarness {
   server: TestServer;
@@ -41,17 +43,20 @@ export interface SpaHarness {
   close(): Promise<void>;
 }
 
+/**
+ * The harness for the calling describe (started before its tests, closed after them), as
+ * `useTestServer` is for HTTP suites: the SPA built by the e2e project's global setup, served by
+ * a real server on `kind` with `env`, and a Chromium.
+ */
+export function useSpa(kind: DatabaseKind, env: Record<string, string> = {}): SpaHarness {
+  return useStarted("useSpa", () => startSpa(kind, env));
+}
+
 export async function startSpa(kind: DatabaseKind, env: Record<string, string> = {}) {
-  const spa = await buildSpa();
-  const server = await startTestServer(kind, env, spa.dir);
+  const server = await startTestServer(kind, env, inject("spaDir"));
   const browser = await launchBrowser();
   const db = server.database.db;
-
-  const userId = async (email: string) => {
-    const [row] = await db.select({ id: user.id }).from(user).where(eq(user.email, email));
-    if (!row) throw new Error(`No user ${email}`);
-    return row.id;
-  };
+  const userId = (email: string) => userIdOf(db, email);
 
   const harness: SpaHarness = {
     server,
@@ -91,7 +96,6 @@ export async function startSpa(kind: DatabaseKind, env: Record<string, string> =
     async close() {
       await browser.close();
       await server.close();
-      await spa.remove();
     },
   };
   return harness;

@@ -1,13 +1,14 @@
 /**
- * The CSRF, CORS and cookie policy (ASVS 3.3, 3.5) through the real HTTP server: the requests a
- * browser would send on behalf of a foreign page, each refused with its reason and without effect,
- * and every attribute of both session cookies in each mode.
+ * The CSRF and CORS policy (ASVS 3.5) through the real HTTP server: the requests a browser would
+ * send on behalf of a foreign page, each refused with its reason and without effect; what the
+ * app's own origin and an allowlisted partner may do; preflights and the headers of every /api
+ * answer. The session cookies themselves: test/http/cookies.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../support/app";
+import { describe, expect, it } from "vitest";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
-import { HttpClient, parseSetCookie } from "../support/http-client";
+import { useTestServer } from "../support/fixtures";
+import { HttpClient } from "../support/http-client";
 
 const PARTNER = "https://partner.example.com";
 
@@ -16,11 +17,7 @@ type ErrorBody = {
 };
 
 describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind, { TRUSTED_ORIGINS: PARTNER });
-  });
-  afterAll(() => server.close());
+  const server = useTestServer(kind, { TRUSTED_ORIGINS: PARTNER });
 
   /**
    * A user signed in on a laptop (the victim's browser) and a phone. Any attack that got through
@@ -72,8 +69,8 @@ describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
     });
   }
 
-  it("refuses a form-encoded cross-site POST (no preflight in a browser) with 415", async () => {
-    const { attack, nothingChanged } = await victim();
+  it("refuses a form-encoded POST (no preflight in a browser) with 415, whatever its origin", async () => {
+    const { laptop, attack, nothingChanged } = await victim();
     for (const path of ["/api/trpc/session.revokeOthers", "/api/auth/sign-out"]) {
       const response = await attack(path, {
         headers: {
@@ -85,6 +82,14 @@ describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
       });
       await expectRefusal(response, 415, null, "Send the request body as application/json");
     }
+    // From the app's own origin as well: the SPA never sends a form.
+    const sameOrigin = await laptop.request("/api/trpc/session.revokeOthers", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "a=1",
+    });
+    expect(sameOrigin.status).toBe(415);
+    expect(((await sameOrigin.json()) as ErrorBody).error.data.code).toBe("UNSUPPORTED_MEDIA_TYPE");
     await nothingChanged();
   });
 
@@ -223,6 +228,15 @@ describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
     await nothingChanged();
   });
 
+  it("lets the app's own origin mutate", async () => {
+    const { laptop, phone } = await victim();
+    const response = await laptop.mutate("session.revokeOthers");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ result: { data: { ended: 1, signedOut: false } } });
+    expect((await phone.query("session.list")).status).toBe(401);
+    expect((await laptop.query("session.list")).status).toBe(200);
+  });
+
   it("lets an allowlisted cross-site partner mutate, with CORS headers for it", async () => {
     const { laptop, phone } = await victim();
     const response = await laptop.mutate("session.revokeOthers", undefined, {
@@ -298,144 +312,3 @@ describe.each(databaseKinds)("CSRF and CORS on %s", (kind) => {
     expect(responses["tRPC query"].headers.get("access-control-allow-origin")).toBe(PARTNER);
   });
 });
-
-/** Every attribute of both session cookies, as the browser receives them. */
-function sessionCookies(lines: string[], prefix: string) {
-  const cookies = lines.map(parseSetCookie);
-  const token = cookies.find((c) => c.name === `${prefix}better-auth.session_token`);
-  const data = cookies.find((c) => c.name === `${prefix}better-auth.session_data`);
-  expect(token, `${prefix}better-auth.session_token in ${lines.join(" | ")}`).toBeDefined();
-  expect(data, `${prefix}better-auth.session_data in ${lines.join(" | ")}`).toBeDefined();
-  return { token: token as NonNullable<typeof token>, data: data as NonNullable<typeof data> };
-}
-
-/** The cookie's attributes, in a comparable shape. */
-function attributesOf(cookie: ReturnType<typeof parseSetCookie>) {
-  return Object.fromEntries([...cookie.attributes].sort(([a], [b]) => a.localeCompare(b)));
-}
-
-const modes = [
-  {
-    label: "development, no COOKIE_DOMAIN",
-    env: {},
-    prefix: "",
-    secure: false,
-    domain: undefined,
-  },
-  {
-    label: "development, COOKIE_DOMAIN=example.com",
-    env: { COOKIE_DOMAIN: "example.com" },
-    prefix: "",
-    secure: false,
-    domain: "example.com",
-  },
-  {
-    label: "production, no COOKIE_DOMAIN",
-    env: { NODE_ENV: "production", BASE_URL: "https://app.example.com" },
-    // Not __Host-: ADR 0013.
-    prefix: "__Secure-",
-    secure: true,
-    domain: undefined,
-  },
-  {
-    label: "production, COOKIE_DOMAIN=example.com",
-    env: {
-      NODE_ENV: "production",
-      BASE_URL: "https://app.example.com",
-      COOKIE_DOMAIN: "example.com",
-    },
-    prefix: "__Secure-",
-    secure: true,
-    domain: "example.com",
-  },
-] as const;
-
-describe.each(modes)("session cookies in $label", (mode) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer("pglite", mode.env);
-  });
-  afterAll(() => server.close());
-
-  const origin = () => ("BASE_URL" in mode.env ? mode.env.BASE_URL : server.baseUrl);
-
-  /** Exactly these attributes, nothing more (no Expires, no Partitioned, no SameSite=None). */
-  function expected(maxAge: string) {
-    return {
-      ...(mode.domain ? { domain: mode.domain } : {}),
-      httponly: "",
-      "max-age": maxAge,
-      path: "/",
-      samesite: "Lax",
-      ...(mode.secure ? { secure: "" } : {}),
-    };
-  }
-
-  it("sets both cookies with exactly the documented attributes", async () => {
-    const client = new HttpClient(server.baseUrl, origin());
-    expect((await client.signUp(newCredentials("cookies"))).status).toBe(200);
-    const { token, data } = sessionCookies(client.lastSetCookies, mode.prefix);
-    expect(attributesOf(token)).toEqual(expected("604800"));
-    expect(attributesOf(data)).toEqual(expected("300"));
-    // No other cookie is set, and none without the prefix in production.
-    expect(client.lastSetCookies).toHaveLength(2);
-    // Browsers drop a cookie whose name and value exceed 4096 bytes (ASVS 3.3.5).
-    for (const cookie of [token, data]) {
-      expect(`${cookie.name}=${cookie.value}`.length, cookie.name).toBeLessThan(4096);
-    }
-  });
-
-  it("round-trips: sign in, call a protected procedure, sign out clears both cookies", async () => {
-    const credentials = newCredentials("roundtrip");
-    expect((await new HttpClient(server.baseUrl, origin()).signUp(credentials)).status).toBe(200);
-    const client = new HttpClient(server.baseUrl, origin());
-    expect((await client.signIn(credentials)).status).toBe(200);
-    sessionCookies(client.lastSetCookies, mode.prefix);
-    const stolen = client.jar.clone();
-
-    const list = await client.query("session.list");
-    expect(list.status).toBe(200);
-    expect((await list.json()).result.data).toHaveLength(2);
-    const session = await client.request("/api/auth/get-session");
-    expect((await session.json())?.user?.email).toBe(credentials.email);
-
-    const signOut = await client.postJson("/api/auth/sign-out", {});
-    expect(signOut.status).toBe(200);
-    // The clearing cookies carry the same name, Path, Domain and Secure, or a browser would keep
-    // the originals.
-    const cleared = sessionCookies(client.lastSetCookies, mode.prefix);
-    expect(attributesOf(cleared.token)).toEqual(expected("0"));
-    expect(attributesOf(cleared.data)).toEqual(expected("0"));
-    expect(cleared.token.value).toBe("");
-    expect(client.jar.names()).toEqual([]);
-
-    // The session itself is over: replaying the old cookies authenticates nobody.
-    const replay = new HttpClient(server.baseUrl, origin());
-    for (const name of stolen.names()) replay.jar.set(name, stolen.get(name) ?? "");
-    expect((await replay.query("session.list")).status).toBe(401);
-    expect(await (await replay.request("/api/auth/get-session")).json()).toBeNull();
-  });
-});
-
-describe.each(modes.filter((mode) => mode.prefix !== ""))(
-  "prefixed session cookies in $label",
-  (mode) => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startTestServer("pglite", mode.env);
-    });
-    afterAll(() => server.close());
-
-    it("ignores the cookies without their prefix", async () => {
-      const origin = "BASE_URL" in mode.env ? mode.env.BASE_URL : server.baseUrl;
-      const client = new HttpClient(server.baseUrl, origin);
-      expect((await client.signUp(newCredentials("prefix"))).status).toBe(200);
-      // A cookie a non-secure origin could have set (no __Secure-) is not the session cookie.
-      const downgraded = new HttpClient(server.baseUrl, origin);
-      for (const name of client.jar.names()) {
-        downgraded.jar.set(name.replace(mode.prefix, ""), client.jar.get(name) ?? "");
-      }
-      expect((await downgraded.query("session.list")).status).toBe(401);
-    });
-  },
-);
