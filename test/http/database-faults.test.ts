@@ -1,5 +1,5 @@
 /**
- * Database faults (issue 5): the real server process on a private PostgreSQL that the test stops
+ * Database faults: the real server process on a private PostgreSQL that the test stops
  * and starts. While the database is down, session checks fail closed (503 STORE_UNAVAILABLE,
  * never a 500, never a revoked session accepted from the in-process cache) and the process stays
  * up; when it is back, the server recovers by itself with no session lost or resurrected. A

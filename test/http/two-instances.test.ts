@@ -1,5 +1,5 @@
 /**
- * Revocation across instances (issue "Cache-fast session validation"): two server processes on
+ * Revocation across instances (ADR 0011): two server processes on
  * one PostgreSQL, each with its in-process session cache. A session revoked through A is refused
  * by B on its very next request, and B keeps refusing revoked sessions when its LISTEN connection
  * is cut (it stops trusting its cache until it listens again).

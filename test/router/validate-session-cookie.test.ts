@@ -101,7 +101,7 @@ describe.each(databaseKinds)("validating Better Auth session cookies on %s", (ki
       ["a signature made with another secret", encodeURIComponent(`${token}.${otherSecret}`)],
       ["the value missing its last character", cookie.slice(0, -1)],
       ["the value missing its signature", `${token}.`],
-      ["only the token (what the seed's FastAPI example compared)", token],
+      ["only the token (what the first FastAPI example compared)", token],
       ["the value without its dot", cookie.replace(".", "")],
       ["garbage", "not-a-cookie"],
       ["a 10 KB string", "x".repeat(10 * 1024)],

@@ -14,7 +14,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe("parseConfig", () => {
-  it("applies the seed's session policy by default", () => {
+  it("applies the standard session policy by default (7 days, daily refresh, 5-minute cookie cache, 10-minute fresh window)", () => {
     const config = parseConfig({ BETTER_AUTH_SECRET: SECRET });
     expect(config.session).toEqual({
       profile: "standard",

@@ -113,7 +113,7 @@ describe("createSessionCookieValidator", () => {
     ["the value missing its last character", COOKIE.slice(0, -1)],
     ["the value missing its last encoded character", COOKIE.slice(0, -3)],
     ["the token and a dot, no signature", `${TOKEN}.`],
-    ["only the token (what the seed's FastAPI example compared)", TOKEN],
+    ["only the token (what the first FastAPI example compared)", TOKEN],
     ["a signature with an empty token", encodeURIComponent(`.${SIGNATURE}`)],
     ["a value without a dot", `${TOKEN}${SIGNATURE}`],
     ["a 45-character signature", encodeURIComponent(`${TOKEN}.A${SIGNATURE}`)],
