@@ -3,10 +3,17 @@
  * BENCH_CPU_PROF_DIR=<dir>) to where the time went: the top functions by self time, and the same
  * time grouped by package. For explaining a slow row with evidence rather than a guess.
  *
- *   node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25]
+ * A server profile with load windows beside it (`<name>.load.json`, see bench/profile-windows.ts)
+ * is cut to those windows and also given in µs per request. `--baseline=<profile>` sets a second
+ * profile against it (d2 against b): per function and package, what the first spends per request
+ * more than the baseline.
+ *
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25] [--baseline=<file>]
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type LoadWindow, loadWindowsOf } from "./profile-windows";
 
 interface ProfileNode {
   id: number;
@@ -22,14 +29,26 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+interface Entry {
+  name: string;
+  ms: number;
+  share: number;
+  /** Self time per request served in the load windows; null without windows. */
+  usPerRequest: number | null;
+}
+
 export interface ProfileSummary {
   file: string;
   totalMs: number;
+  /** Requests served in the load windows the samples were cut to; null: the whole profile. */
+  requests: number | null;
   /** Self time per function (name + where), largest first. */
-  functions: { name: string; where: string; ms: number; share: number }[];
+  functions: (Entry & { where: string })[];
   /** Self time per package (`node_modules/<name>`), our code, node's internals, GC, idle. */
-  packages: { name: string; ms: number; share: number }[];
+  packages: Entry[];
 }
+
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 function packageOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith("(") ? functionName : "(native)";
@@ -41,22 +60,38 @@ function packageOf(url: string, functionName: string): string {
   return top ? `ours: ${top[1]}/` : "other";
 }
 
-export function summarizeProfile(file: string, profile: CpuProfile, top = 25): ProfileSummary {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+/** Self µs per profile node, only from samples inside `windows` when there are any. */
+function selfTimes(profile: CpuProfile, windows: LoadWindow[] | null): Map<number, number> {
   const selfUs = new Map<number, number>();
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (windows && !windows.some((w) => at >= w.fromUs && at <= w.toUs)) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   });
+  return selfUs;
+}
+
+export function summarizeProfile(
+  file: string,
+  profile: CpuProfile,
+  windows: LoadWindow[] | null = null,
+  top = 25,
+): ProfileSummary {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const functions = new Map<string, { name: string; where: string; us: number }>();
   const packages = new Map<string, number>();
   let totalUs = 0;
-  for (const [id, us] of selfUs) {
+  for (const [id, us] of selfTimes(profile, windows)) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
     totalUs += us;
     const name = frame.functionName || "(anonymous)";
     const where = frame.url
-      ? `${frame.url.replace(/^file:\/\/.*?node_modules\//, "").replace(/^file:\/\/\/work\/main\//, "")}:${frame.lineNumber + 1}`
+      ? `${frame.url
+          .replace(/^file:\/\/.*?node_modules\//, "")
+          .replace(`file://${root}`, "")}:${frame.lineNumber + 1}`
       : "";
     const key = `${name} ${where}`;
     const entry = functions.get(key) ?? { name, where, us: 0 };
@@ -65,48 +100,137 @@ export function summarizeProfile(file: string, profile: CpuProfile, top = 25): P
     const pkg = packageOf(frame.url, name);
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
   }
-  const share = (us: number) => (totalUs ? us / totalUs : 0);
+  const requests = windows ? windows.reduce((sum, w) => sum + w.requests, 0) : null;
+  const entry = (us: number) => ({
+    ms: us / 1000,
+    share: totalUs ? us / totalUs : 0,
+    usPerRequest: requests ? us / requests : null,
+  });
   return {
     file,
     totalMs: totalUs / 1000,
+    requests,
     functions: [...functions.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
-      .map(({ name, where, us }) => ({ name, where, ms: us / 1000, share: share(us) })),
+      .map(({ name, where, us }) => ({ name, where, ...entry(us) })),
     packages: [...packages.entries()]
       .sort((a, b) => b[1] - a[1])
-      .map(([name, us]) => ({ name, ms: us / 1000, share: share(us) })),
+      .map(([name, us]) => ({ name, ...entry(us) })),
   };
 }
 
+const pct = (value: number) => `${(value * 100).toFixed(1)} %`;
+const us = (value: number | null) => (value === null ? "–" : value.toFixed(1));
+
 export function formatSummary(summary: ProfileSummary): string {
-  const pct = (value: number) => `${(value * 100).toFixed(1)} %`;
+  const perRequest = summary.requests !== null;
+  const scope = perRequest
+    ? `, load windows only: ${summary.requests?.toLocaleString("en-US")} requests, ${us((summary.totalMs * 1000) / (summary.requests || 1))} µs each`
+    : "";
+  const extra = (e: Entry) => (perRequest ? ` ${us(e.usPerRequest)} |` : "");
   return [
-    `## ${path.basename(summary.file)} (${(summary.totalMs / 1000).toFixed(1)} s sampled)`,
+    `## ${path.basename(summary.file)} (${(summary.totalMs / 1000).toFixed(1)} s sampled${scope})`,
     "",
-    "| Package | self ms | share |",
-    "|---|--:|--:|",
-    ...summary.packages.map((p) => `| ${p.name} | ${p.ms.toFixed(0)} | ${pct(p.share)} |`),
+    `| Package | self ms | share |${perRequest ? " µs/request |" : ""}`,
+    `|---|--:|--:|${perRequest ? "--:|" : ""}`,
+    ...summary.packages.map(
+      (p) => `| ${p.name} | ${p.ms.toFixed(0)} | ${pct(p.share)} |${extra(p)}`,
+    ),
     "",
-    "| Function | Where | self ms | share |",
-    "|---|---|--:|--:|",
+    `| Function | Where | self ms | share |${perRequest ? " µs/request |" : ""}`,
+    `|---|---|--:|--:|${perRequest ? "--:|" : ""}`,
     ...summary.functions.map(
-      (f) => `| \`${f.name}\` | ${f.where} | ${f.ms.toFixed(0)} | ${pct(f.share)} |`,
+      (f) => `| \`${f.name}\` | ${f.where} | ${f.ms.toFixed(0)} | ${pct(f.share)} |${extra(f)}`,
     ),
     "",
   ].join("\n");
 }
 
+/**
+ * What `measured` spends per request more than `baseline`, per package and per function, largest
+ * difference first. Both need load windows: only µs per request compare across rows.
+ */
+export function formatDifference(
+  measured: ProfileSummary,
+  baseline: ProfileSummary,
+  top = 25,
+): string {
+  if (measured.requests === null || baseline.requests === null) {
+    return "Both profiles need load windows (<name>.load.json) to be compared per request.\n";
+  }
+  const perRequest = (total: number, requests: number | null) => (total * 1000) / (requests || 1);
+  const measuredTotal = perRequest(measured.totalMs, measured.requests);
+  const baselineTotal = perRequest(baseline.totalMs, baseline.requests);
+  const rows = <T extends Entry>(
+    a: T[],
+    b: T[],
+    key: (e: T) => string,
+    label: (e: T) => string,
+  ) => {
+    const base = new Map(b.map((e) => [key(e), e.usPerRequest ?? 0]));
+    const keys = new Set([...a.map(key), ...b.map(key)]);
+    const all = new Map([...b, ...a].map((e) => [key(e), e]));
+    return [...keys]
+      .map((k) => {
+        const m = a.find((e) => key(e) === k)?.usPerRequest ?? 0;
+        const bl = base.get(k) ?? 0;
+        return { label: label(all.get(k) as T), m, bl, diff: m - bl };
+      })
+      .sort((x, y) => y.diff - x.diff)
+      .slice(0, top)
+      .map(
+        (r) =>
+          `| ${r.label} | ${us(r.bl)} | ${us(r.m)} | ${r.diff >= 0 ? "+" : ""}${us(r.diff)} | ${pct(r.diff / (measuredTotal - baselineTotal || 1))} |`,
+      );
+  };
+  const head = (what: string) => [
+    `| ${what} | baseline µs/req | measured µs/req | difference | share of the gap |`,
+    "|---|--:|--:|--:|--:|",
+  ];
+  return [
+    `## ${path.basename(measured.file)} against ${path.basename(baseline.file)}`,
+    "",
+    `${us(measuredTotal)} µs of CPU per request against ${us(baselineTotal)}: ${us(measuredTotal - baselineTotal)} µs more. Functions below are the top ${top} of each profile only.`,
+    "",
+    ...head("Package"),
+    ...rows(
+      measured.packages,
+      baseline.packages,
+      (e) => e.name,
+      (e) => e.name,
+    ),
+    "",
+    ...head("Function"),
+    ...rows(
+      measured.functions,
+      baseline.functions,
+      (e) => `${e.name} ${e.where}`,
+      (e) => `\`${e.name}\` ${e.where}`,
+    ),
+    "",
+  ].join("\n");
+}
+
+async function load(file: string, top: number): Promise<ProfileSummary> {
+  const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
+  return summarizeProfile(file, profile, await loadWindowsOf(file), top);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const top = Number(args.find((arg) => arg.startsWith("--top="))?.slice(6) ?? 25);
+  const baselineFile = args.find((arg) => arg.startsWith("--baseline="))?.slice(11);
   const targets = args.filter((arg) => !arg.startsWith("--"));
   if (targets.length === 0) {
     process.stderr.write(
-      "Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25]\n",
+      "Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25] [--baseline=<file.cpuprofile>]\n",
     );
     process.exit(2);
   }
+  // Comparisons look further down each profile: a function below the top 25 of one may carry a
+  // few µs of the difference.
+  const baseline = baselineFile ? await load(baselineFile, top * 8) : null;
   for (const target of targets) {
     const files = (await stat(target)).isDirectory()
       ? (await readdir(target))
@@ -114,8 +238,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           .map((name) => path.join(target, name))
       : [target];
     for (const file of files.sort()) {
-      const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
-      process.stdout.write(`${formatSummary(summarizeProfile(file, profile, top))}\n`);
+      if (baseline) {
+        process.stdout.write(`${formatDifference(await load(file, top * 8), baseline, top)}\n`);
+      } else {
+        process.stdout.write(`${formatSummary(await load(file, top))}\n`);
+      }
     }
   }
 }

@@ -15,6 +15,8 @@ export interface TimingInput {
   database: DatabaseTarget;
   calls: number;
   warmupCalls: number;
+  /** Part of the sign-up emails: children on several runtimes share one PostgreSQL database. */
+  emailTag: string;
 }
 
 export interface TimingRow extends Summary {
@@ -40,10 +42,10 @@ const depsMiss = await startOurApp(database, baseUrl, databaseUrl, NO_SESSION_CA
 // The client IP our HTTP layer would have set, so our binding check sees the sign-up's device.
 const device = { "user-agent": BENCH_USER_AGENT, [CLIENT_IP_HEADER]: "127.0.0.1" };
 const [dbUser, cacheUser, ourUser, missUser] = await Promise.all([
-  signUp(shippedDb.handler, baseUrl, "timing-shipped-db@bench.test"),
-  signUp(shippedCache.handler, baseUrl, "timing-shipped-cache@bench.test"),
-  signUp(deps.auth.handler, baseUrl, "timing-ours@bench.test", device),
-  signUp(depsMiss.auth.handler, baseUrl, "timing-ours-miss@bench.test", device),
+  signUp(shippedDb.handler, baseUrl, `timing-shipped-db-${input.emailTag}@bench.test`),
+  signUp(shippedCache.handler, baseUrl, `timing-shipped-cache-${input.emailTag}@bench.test`),
+  signUp(deps.auth.handler, baseUrl, `timing-ours-${input.emailTag}@bench.test`, device),
+  signUp(depsMiss.auth.handler, baseUrl, `timing-ours-miss-${input.emailTag}@bench.test`, device),
 ]);
 requireCookies(cacheUser, ["better-auth.session_data"], "timing, shipped cookie cache");
 requireCookies(ourUser, ["better-auth.session_data"], "timing, ours");
