@@ -40,6 +40,8 @@ interface Entry {
 export interface ProfileSummary {
   file: string;
   totalMs: number;
+  /** Of totalMs, the thread idle: waiting for work, not a cost of any request. */
+  idleMs: number;
   /** Requests served in the load windows the samples were cut to; null: the whole profile. */
   requests: number | null;
   /** Self time per function (name + where), largest first. */
@@ -109,6 +111,7 @@ export function summarizeProfile(
   return {
     file,
     totalMs: totalUs / 1000,
+    idleMs: (packages.get("(idle)") ?? 0) / 1000,
     requests,
     functions: [...functions.values()]
       .sort((a, b) => b.us - a.us)
@@ -123,10 +126,15 @@ export function summarizeProfile(
 const pct = (value: number) => `${(value * 100).toFixed(1)} %`;
 const us = (value: number | null) => (value === null ? "–" : value.toFixed(1));
 
+/** CPU µs per request in the load windows, idle time left out. */
+function busyUsPerRequest(summary: ProfileSummary): number {
+  return ((summary.totalMs - summary.idleMs) * 1000) / (summary.requests || 1);
+}
+
 export function formatSummary(summary: ProfileSummary): string {
   const perRequest = summary.requests !== null;
   const scope = perRequest
-    ? `, load windows only: ${summary.requests?.toLocaleString("en-US")} requests, ${us((summary.totalMs * 1000) / (summary.requests || 1))} µs each`
+    ? `, load windows only: ${summary.requests?.toLocaleString("en-US")} requests, ${us(busyUsPerRequest(summary))} µs of CPU each, idle left out`
     : "";
   const extra = (e: Entry) => (perRequest ? ` ${us(e.usPerRequest)} |` : "");
   return [
@@ -159,9 +167,8 @@ export function formatDifference(
   if (measured.requests === null || baseline.requests === null) {
     return "Both profiles need load windows (<name>.load.json) to be compared per request.\n";
   }
-  const perRequest = (total: number, requests: number | null) => (total * 1000) / (requests || 1);
-  const measuredTotal = perRequest(measured.totalMs, measured.requests);
-  const baselineTotal = perRequest(baseline.totalMs, baseline.requests);
+  const measuredTotal = busyUsPerRequest(measured);
+  const baselineTotal = busyUsPerRequest(baseline);
   const rows = <T extends Entry>(
     a: T[],
     b: T[],
@@ -172,6 +179,7 @@ export function formatDifference(
     const keys = new Set([...a.map(key), ...b.map(key)]);
     const all = new Map([...b, ...a].map((e) => [key(e), e]));
     return [...keys]
+      .filter((k) => !k.startsWith("(idle)"))
       .map((k) => {
         const m = a.find((e) => key(e) === k)?.usPerRequest ?? 0;
         const bl = base.get(k) ?? 0;
@@ -191,7 +199,7 @@ export function formatDifference(
   return [
     `## ${path.basename(measured.file)} against ${path.basename(baseline.file)}`,
     "",
-    `${us(measuredTotal)} µs of CPU per request against ${us(baselineTotal)}: ${us(measuredTotal - baselineTotal)} µs more. Functions below are the top ${top} of each profile only.`,
+    `${us(measuredTotal)} µs of CPU per request against ${us(baselineTotal)} (idle left out): ${us(measuredTotal - baselineTotal)} µs more. Functions: the largest differences among each profile's top ${top * 8}.`,
     "",
     ...head("Package"),
     ...rows(
