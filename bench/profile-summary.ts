@@ -6,9 +6,12 @@
  * A server profile with load windows beside it (`<name>.load.json`, see bench/profile-windows.ts)
  * is cut to those windows and also given in µs per request. `--baseline=<profile>` sets a second
  * profile against it (d2 against b): per function and package, what the first spends per request
- * more than the baseline.
+ * more than the baseline. `--under=createContext,fromNodeHeaders` gives the time spent inside
+ * (inclusive) each named function and the functions that time went to: what one step of a
+ * request costs, whoever's code it calls.
  *
- *   node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25] [--baseline=<file>]
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25]
+ *     [--baseline=<file>] [--under=<function>[,<function>…]]
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
@@ -52,6 +55,11 @@ export interface ProfileSummary {
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+/** A frame's file: `server/sessions/gate.ts`, `better-auth/dist/…`, `node:internal/…`. */
+function shortUrl(url: string): string {
+  return url.replace(/^file:\/\/.*?node_modules\//, "").replace(`file://${root}`, "");
+}
+
 function packageOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith("(") ? functionName : "(native)";
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
@@ -62,15 +70,22 @@ function packageOf(url: string, functionName: string): string {
   return top ? `ours: ${top[1]}/` : "other";
 }
 
-/** Self µs per profile node, only from samples inside `windows` when there are any. */
+/**
+ * Self µs per profile node, only from samples inside `windows` when there are any. A sample
+ * counts for the time since the previous one, but at most 3× the median interval: on a busy
+ * machine the process waits for a core now and then, and the whole wait (tens of ms) would
+ * otherwise be charged to whatever function it happened to resume in.
+ */
 function selfTimes(profile: CpuProfile, windows: LoadWindow[] | null): Map<number, number> {
+  const sorted = Float64Array.from(profile.timeDeltas).sort();
+  const capUs = 3 * (sorted[Math.floor(sorted.length / 2)] ?? 1000);
   const selfUs = new Map<number, number>();
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     at += delta;
     if (windows && !windows.some((w) => at >= w.fromUs && at <= w.toUs)) return;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+    selfUs.set(id, (selfUs.get(id) ?? 0) + Math.min(delta, capUs));
   });
   return selfUs;
 }
@@ -90,11 +105,7 @@ export function summarizeProfile(
     if (!frame) continue;
     totalUs += us;
     const name = frame.functionName || "(anonymous)";
-    const where = frame.url
-      ? `${frame.url
-          .replace(/^file:\/\/.*?node_modules\//, "")
-          .replace(`file://${root}`, "")}:${frame.lineNumber + 1}`
-      : "";
+    const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : "";
     const key = `${name} ${where}`;
     const entry = functions.get(key) ?? { name, where, us: 0 };
     entry.us += us;
@@ -134,7 +145,7 @@ function busyUsPerRequest(summary: ProfileSummary): number {
 export function formatSummary(summary: ProfileSummary): string {
   const perRequest = summary.requests !== null;
   const scope = perRequest
-    ? `, load windows only: ${summary.requests?.toLocaleString("en-US")} requests, ${us(busyUsPerRequest(summary))} µs of CPU each, idle left out`
+    ? `, load windows only: ${summary.requests?.toLocaleString("en-US")} requests, ${us(busyUsPerRequest(summary))} µs sampled each, idle left out`
     : "";
   const extra = (e: Entry) => (perRequest ? ` ${us(e.usPerRequest)} |` : "");
   return [
@@ -199,7 +210,7 @@ export function formatDifference(
   return [
     `## ${path.basename(measured.file)} against ${path.basename(baseline.file)}`,
     "",
-    `${us(measuredTotal)} µs of CPU per request against ${us(baselineTotal)} (idle left out): ${us(measuredTotal - baselineTotal)} µs more. Functions: the largest differences among each profile's top ${top * 8}.`,
+    `${us(measuredTotal)} µs sampled per request against ${us(baselineTotal)} (idle left out): ${us(measuredTotal - baselineTotal)} µs more. Functions: the largest differences among each profile's top ${top * 8}.`,
     "",
     ...head("Package"),
     ...rows(
@@ -220,6 +231,67 @@ export function formatDifference(
   ].join("\n");
 }
 
+/**
+ * Sampled time inside each of `roots` (by function name, the innermost one on the stack when
+ * they nest) and, under each, self time by function: inclusive costs of one step.
+ */
+export function formatUnder(
+  file: string,
+  profile: CpuProfile,
+  windows: LoadWindow[] | null,
+  roots: string[],
+  top = 15,
+): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const rootOf = (id: number): string | null => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const name = byId.get(at)?.callFrame.functionName ?? "";
+      if (roots.includes(name)) return name;
+    }
+    return null;
+  };
+  const inside = new Map<string, { us: number; leaves: Map<string, number> }>();
+  let busyUs = 0;
+  for (const [id, us] of selfTimes(profile, windows)) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame || frame.functionName === "(idle)") continue;
+    busyUs += us;
+    const root = rootOf(id);
+    if (!root) continue;
+    const entry = inside.get(root) ?? { us: 0, leaves: new Map() };
+    entry.us += us;
+    const leaf = `\`${frame.functionName || "(anonymous)"}\` ${shortUrl(frame.url)}`;
+    entry.leaves.set(leaf, (entry.leaves.get(leaf) ?? 0) + us);
+    inside.set(root, entry);
+  }
+  const requests = windows ? windows.reduce((sum, w) => sum + w.requests, 0) : null;
+  const perRequest = (value: number) => (requests ? us(value / requests) : "–");
+  const cell = (value: number) =>
+    `${(value / 1000).toFixed(0)} | ${pct(value / (busyUs || 1))} | ${perRequest(value)}`;
+  return [
+    `## ${path.basename(file)}: inside ${roots.join(", ")}`,
+    "",
+    ...roots.flatMap((root) => {
+      const entry = inside.get(root);
+      if (!entry) return [`\`${root}\`: no samples`, ""];
+      return [
+        `\`${root}\` (inclusive): ${(entry.us / 1000).toFixed(0)} ms, ${pct(entry.us / (busyUs || 1))} of busy time, ${perRequest(entry.us)} µs/request`,
+        "",
+        "| Function (self time inside it) | ms | share of busy time | µs/request |",
+        "|---|--:|--:|--:|",
+        ...[...entry.leaves.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, top)
+          .map(([leaf, value]) => `| ${leaf} | ${cell(value)} |`),
+        "",
+      ];
+    }),
+  ].join("\n");
+}
+
 async function load(file: string, top: number): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   return summarizeProfile(file, profile, await loadWindowsOf(file), top);
@@ -229,10 +301,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const top = Number(args.find((arg) => arg.startsWith("--top="))?.slice(6) ?? 25);
   const baselineFile = args.find((arg) => arg.startsWith("--baseline="))?.slice(11);
+  const under = args
+    .find((arg) => arg.startsWith("--under="))
+    ?.slice(8)
+    .split(",")
+    .filter(Boolean);
   const targets = args.filter((arg) => !arg.startsWith("--"));
   if (targets.length === 0) {
     process.stderr.write(
-      "Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25] [--baseline=<file.cpuprofile>]\n",
+      "Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top=25] [--baseline=<file.cpuprofile>] [--under=<function>,…]\n",
     );
     process.exit(2);
   }
@@ -246,7 +323,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           .map((name) => path.join(target, name))
       : [target];
     for (const file of files.sort()) {
-      if (baseline) {
+      if (under) {
+        const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
+        process.stdout.write(
+          `${formatUnder(file, profile, await loadWindowsOf(file), under, top)}\n`,
+        );
+      } else if (baseline) {
         process.stdout.write(`${formatDifference(await load(file, top * 8), baseline, top)}\n`);
       } else {
         process.stdout.write(`${formatSummary(await load(file, top))}\n`);

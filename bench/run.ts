@@ -21,7 +21,7 @@ import {
 } from "./database";
 import { type LoadResult, runLoad } from "./load";
 import { parseOptions } from "./options";
-import { profileName } from "./profile-windows";
+import { profileDir, profileName } from "./profile-windows";
 import { type LoadRow, type Report, toMarkdown } from "./report";
 import { defaultRuntimes, type Runtime, resolveRuntimes } from "./runtimes";
 import { runScalePhase, type ScaleSettings } from "./scale";
@@ -230,9 +230,12 @@ const report: Report = {
 };
 const markdown = toMarkdown(report);
 process.stdout.write(`\n${markdown}\n`);
-// A smoke run must not overwrite the committed numbers: its files are git-ignored (*.tmp).
-const base = path.join(root, "bench", "results", quick ? "quick" : "latest");
-const suffix = quick ? ".tmp" : "";
+// A smoke run, a run of some rows only and a profiled run (the profiler costs a few percent) must
+// not overwrite the committed numbers: their files are git-ignored (*.tmp).
+const partial = options.rows !== undefined || profileDir() !== undefined;
+const name = quick ? "quick" : partial ? "partial" : "latest";
+const base = path.join(root, "bench", "results", name);
+const suffix = name === "latest" ? "" : ".tmp";
 await writeFile(`${base}.md${suffix}`, markdown);
 await writeFile(`${base}.json${suffix}`, `${JSON.stringify(report, null, 2)}\n`);
 log(
