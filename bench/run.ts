@@ -84,6 +84,8 @@ const scaleSettings: ScaleSettings = {
 let kinds: DatabaseKind[] = only ? [only] : ["pglite", "postgres"];
 let postgresInfo: Report["postgres"] = { skipped: "--only=pglite" };
 let benchPostgres: BenchPostgres | undefined;
+/** Better Auth as shipped (c1, c2) on PostgreSQL: its own database, named after the run's. */
+let shippedPostgres: BenchPostgres | undefined;
 if (kinds.includes("postgres")) {
   const probe = await probePostgres(adminUrl);
   if ("error" in probe) {
@@ -102,6 +104,8 @@ if (kinds.includes("postgres")) {
     postgresInfo = { version: probe.version };
     benchPostgres = await createPostgresDatabase(adminUrl);
     log(`PostgreSQL: fresh database ${redact(benchPostgres.url)}`);
+    // Its name contains the run database's, so the CPU accounting counts its backends as ours.
+    shippedPostgres = await createPostgresDatabase(adminUrl, `${benchPostgres.name}_shipped`);
   }
 }
 
@@ -109,7 +113,8 @@ if (kinds.includes("postgres")) {
 let scaleDatabase: BenchPostgres | null = null;
 process.once("SIGINT", () => {
   killChildren();
-  void Promise.allSettled([benchPostgres?.drop(), scaleDatabase?.drop()]).finally(() =>
+  const databases = [benchPostgres, shippedPostgres, scaleDatabase];
+  void Promise.allSettled(databases.map((database) => database?.drop())).finally(() =>
     process.exit(130),
   );
 });
@@ -161,6 +166,7 @@ try {
   }
 } finally {
   await benchPostgres?.drop();
+  await shippedPostgres?.drop();
 }
 
 // --- the scale phase (PostgreSQL only) ----------------------------------------------------------
@@ -313,7 +319,7 @@ async function measureScenario(
       await child.stop();
     }
   };
-  return database === "none" ? run() : withTarget(database, run);
+  return database === "none" ? run() : withTarget(database, run, scenario.shippedAuth);
 }
 
 /** One in-process timing child (c1, c2, d, d3's resolvers, no HTTP) on a database and runtime. */
@@ -324,6 +330,9 @@ async function measureTiming(kind: DatabaseKind, runtime: Runtime) {
       database: target,
       calls: settings.timingCalls,
       warmupCalls: settings.timingWarmupCalls,
+      ...(kind === "postgres" && shippedPostgres
+        ? { shippedDatabase: { kind, url: shippedPostgres.url } }
+        : {}),
       // Both runtimes' children sign up on the one PostgreSQL database: one set of users each.
       emailTag: runtime.name,
     };
@@ -358,16 +367,19 @@ function reportFailures(where: string, r: LoadResult) {
 }
 
 /**
- * Runs `task` with the database target of `kind`: the run's PostgreSQL database, or a new PGlite
- * directory (one per process: PGlite cannot share one) removed afterwards.
+ * Runs `task` with the database target of `kind`: the run's PostgreSQL database (Better Auth as
+ * shipped: the one beside it), or a new PGlite directory (one per process: PGlite cannot share
+ * one) removed afterwards.
  */
 async function withTarget<T>(
   kind: DatabaseKind,
   task: (target: DatabaseTarget) => Promise<T>,
+  shippedAuth = false,
 ): Promise<T> {
   if (kind === "postgres") {
-    if (!benchPostgres) throw new Error("no PostgreSQL database");
-    return task({ kind, url: benchPostgres.url });
+    const database = shippedAuth ? shippedPostgres : benchPostgres;
+    if (!database) throw new Error("no PostgreSQL database");
+    return task({ kind, url: database.url });
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-pglite-"));
   try {

@@ -7,7 +7,7 @@ import { CLIENT_IP_HEADER } from "../server/sessions/request-origin";
 import { createContext } from "../server/trpc/context";
 import { type DatabaseTarget, openTarget } from "./database";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
-import { createShippedAuth } from "./shipped-auth";
+import { allowPlainSessionTokens, createShippedAuth } from "./shipped-auth";
 import { BENCH_USER_AGENT, requireCookies, signUp } from "./sign-up";
 import { type Summary, summarize } from "./stats";
 
@@ -15,6 +15,11 @@ export interface TimingInput {
   database: DatabaseTarget;
   calls: number;
   warmupCalls: number;
+  /**
+   * Where Better Auth as shipped keeps its sessions: on PostgreSQL a database of its own (see
+   * allowPlainSessionTokens); absent, `database` (a PGlite directory belongs to this process).
+   */
+  shippedDatabase?: DatabaseTarget;
   /** Part of the sign-up emails: children on several runtimes share one PostgreSQL database. */
   emailTag: string;
 }
@@ -32,7 +37,9 @@ const database = await openTarget(input.database);
 // Nothing listens here: the base URL only names the origin the auth instances trust.
 const baseUrl = "http://127.0.0.1:3000";
 const databaseUrl = input.database.kind === "postgres" ? input.database.url : undefined;
-const shipped = { db: database.db, baseUrl, secret: BENCH_SECRET };
+const shippedDatabase = input.shippedDatabase ? await openTarget(input.shippedDatabase) : database;
+await allowPlainSessionTokens(shippedDatabase.db);
+const shipped = { db: shippedDatabase.db, baseUrl, secret: BENCH_SECRET };
 const shippedDb = createShippedAuth({ ...shipped, cookieCache: false });
 const shippedCache = createShippedAuth({ ...shipped, cookieCache: true });
 const deps = await startOurApp(database, baseUrl, databaseUrl);
