@@ -19,6 +19,11 @@ export interface TargetResult {
 
 const majorOf = (version: string) => Number(/^v(\d+)/.exec(version)?.[1]);
 
+/** ×1.07, ×0.93; a ratio just below 1 keeps a third digit, so a slower row never reads ×1.00. */
+function times(ratio: number): string {
+  return `×${ratio.toFixed(ratio < 1 && ratio >= 0.995 ? 3 : 2)}`;
+}
+
 /** Node 24 is judged; it is compared with Node 20 (else with the first other runtime measured). */
 function roles(report: Report): { target?: string; baseline?: string } {
   const target = report.runtimes.find((r) => majorOf(r.version) === 24)?.name;
@@ -88,8 +93,8 @@ export function judgeTargets(report: Report): TargetResult[] {
       pairs.length === 0
         ? "no row measured on both"
         : slowerRows.length > 0
-          ? `${slowerRows.length} of ${pairs.length} rows slower: ${slowerRows.map((p) => `${name(p)} ×${p.ratio.toFixed(2)}`).join(", ")}`
-          : `all ${pairs.length} rows as fast or faster (lowest: ${lowest ? `${name(lowest)} ×${lowest.ratio.toFixed(2)}` : "–"})`,
+          ? `${slowerRows.length} of ${pairs.length} rows slower: ${slowerRows.map((p) => `${name(p)} ${times(p.ratio)}`).join(", ")}`
+          : `all ${pairs.length} rows as fast or faster (lowest: ${lowest ? `${name(lowest)} ${times(lowest.ratio)}` : "–"})`,
     met: pairs.length === 0 ? null : slowerRows.length === 0,
   });
   return results;
@@ -141,9 +146,7 @@ function sideBySide(report: Report): string[] {
       key,
       database === "none" ? "–" : database,
       ...results.map((r) => (r ? integer.format(r.requestsPerSec) : "–")),
-      ...results
-        .slice(1)
-        .map((r) => (r && base ? `×${(r.requestsPerSec / base).toFixed(2)}` : "–")),
+      ...results.slice(1).map((r) => (r && base ? times(r.requestsPerSec / base) : "–")),
       ...results.map((r) => (r ? r.latencyMs.p99.toFixed(2) : "–")),
     ];
     return `| ${cells.join(" | ")} |`;
