@@ -1,6 +1,7 @@
 /** Forks bench children (TypeScript via tsx, NODE_ENV=production) and talks to them over IPC. */
 import { type ChildProcess, fork, type Serializable } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { profileDir } from "./profile-windows";
 
 export interface BenchChild<T> {
   pid: number;
@@ -16,17 +17,33 @@ export interface BenchChild<T> {
 
 const running = new Set<ChildProcess>();
 
+export interface ChildOptions {
+  /** How long the first message may take. */
+  timeoutMs?: number;
+  /** The Node.js binary to run it on (bench/runtimes.ts); the runner's own by default. */
+  execPath?: string;
+  /**
+   * Names the child's CPU profile `<profileName>.cpuprofile` when BENCH_CPU_PROF_DIR is set (else
+   * V8's timestamped default), so a profile can be told apart by row, database and runtime.
+   */
+  profileName?: string;
+}
+
 /** `script` is relative to bench/; `input` arrives as JSON in argv[2]. */
-export function startChild<T>(script: string, input: unknown, timeoutMs = 120_000): BenchChild<T> {
+export function startChild<T>(
+  script: string,
+  input: unknown,
+  { timeoutMs = 120_000, execPath = process.execPath, profileName }: ChildOptions = {},
+): BenchChild<T> {
   // BENCH_CPU_PROF_DIR: every child writes a V8 CPU profile there when it exits (see
   // bench/profile-summary.ts), for finding out where a slow row spends its time.
-  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const dir = profileDir();
+  const profiling = dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  if (dir && profileName) profiling.push(`--cpu-prof-name=${profileName}.cpuprofile`);
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(input)], {
-    execArgv: [
-      "--import",
-      "tsx",
-      ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-    ],
+    // tsx as a loader, as `npm start` runs the server: the same on every runtime.
+    execArgv: ["--import", "tsx", ...profiling],
+    execPath,
     env: { ...process.env, NODE_ENV: "production" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

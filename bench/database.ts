@@ -45,8 +45,10 @@ export interface BenchPostgres {
 }
 
 /** Creates and migrates a fresh database on the admin URL's server; `drop` removes it. */
-export async function createPostgresDatabase(adminUrl: string): Promise<BenchPostgres> {
-  const name = `sessions_bench_${Date.now()}_${randomBytes(3).toString("hex")}`;
+export async function createPostgresDatabase(
+  adminUrl: string,
+  name = `sessions_bench_${Date.now()}_${randomBytes(3).toString("hex")}`,
+): Promise<BenchPostgres> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
   const url = new URL(adminUrl);

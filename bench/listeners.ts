@@ -10,7 +10,7 @@ import { createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
 import type { ScenarioId } from "./scenarios";
-import { createShippedAuth } from "./shipped-auth";
+import { allowPlainSessionTokens, createShippedAuth } from "./shipped-auth";
 
 const HELLO = JSON.stringify({ ok: true });
 
@@ -45,7 +45,8 @@ function oursPublicListener(productionHandler: RequestListener): RequestListener
  * (c) The textbook integration: a context that calls `auth.api.getSession({ headers })` and a
  * protected procedure returning the user id. `/api/auth/*` goes to Better Auth for the sign-up.
  */
-function shippedListener(database: DatabaseHandle, baseUrl: string, cookieCache: boolean) {
+async function shippedListener(database: DatabaseHandle, baseUrl: string, cookieCache: boolean) {
+  await allowPlainSessionTokens(database.db);
   const auth = createShippedAuth({ db: database.db, baseUrl, secret: BENCH_SECRET, cookieCache });
   const authHandler = toNodeHandler(auth);
   const t = initTRPC.context<{ userId: string | null }>().create();

@@ -1,5 +1,6 @@
 /** One autocannon run against a loopback URL, with its own latency samples and status accounting. */
 import autocannon from "autocannon";
+import { monotonicUs, recordLoadWindow } from "./profile-windows";
 import { summarize } from "./stats";
 
 export interface LoadOptions {
@@ -13,6 +14,8 @@ export interface LoadOptions {
   warmupSec: number;
   /** Stops the measured run early when it settles (the end of a concurrent cleanup). */
   until?: Promise<unknown>;
+  /** The server's CPU profile (bench/profile-windows.ts): this run's window is recorded for it. */
+  profileName?: string;
 }
 
 export interface LoadResult {
@@ -32,6 +35,7 @@ export interface LoadResult {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const fromUs = monotonicUs();
   const instance = autocannon({
     url: options.url,
     connections: options.connections,
@@ -53,6 +57,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
   const result = await instance;
   const warmup = result.warmup;
+  if (options.profileName) {
+    await recordLoadWindow(options.profileName, {
+      fromUs,
+      toUs: monotonicUs(),
+      requests: result.requests.total + (warmup?.requests.total ?? 0),
+    });
+  }
   return {
     requestsPerSec: result.requests.total / result.duration,
     durationSec: result.duration,

@@ -1,6 +1,9 @@
 /** The run's results as JSON (everything) and as markdown (the tables people read). */
 import type { DatabaseKind } from "./database";
+import { cores, integer, percentOf, timesOf } from "./format";
 import type { LoadResult } from "./load";
+import { runtimeSections, summaryLines } from "./report-runtimes";
+import type { Runtime } from "./runtimes";
 import type { ScaleReport } from "./scale";
 import type { TimingRow } from "./session-timing";
 
@@ -9,6 +12,8 @@ export interface LoadRow {
   label: string;
   /** "none" for rows a and b, which touch no database. */
   database: DatabaseKind | "none";
+  /** The runtime's name (`node20`, `node24`): which binary served the row. */
+  runtime: string;
   /** Did the checked response carry Set-Cookie (a write per request would show here)? */
   setsCookies: boolean;
   /** CPU cores busy outside the runner and the server child meanwhile (see bench/cpu.ts). */
@@ -19,7 +24,10 @@ export interface LoadRow {
 export interface Report {
   timestamp: string;
   quick: boolean;
+  /** `node` is the runner's (the load generator's) version; the servers ran on `runtimes`. */
   machine: { node: string; os: string; cpus: number; cpuModel: string; memoryGiB: number };
+  /** Every row was measured on each, in this order, one runtime after the other per row. */
+  runtimes: Pick<Runtime, "name" | "version" | "source">[];
   git: { commit: string; uncommittedChanges: boolean };
   packages: Record<string, string>;
   settings: {
@@ -33,44 +41,35 @@ export interface Report {
   busyBeforeStart: number | null;
   postgres: { version: string } | { skipped: string };
   load: LoadRow[];
-  timing: { database: DatabaseKind; otherCores: number | null; rows: TimingRow[] }[];
+  timing: {
+    database: DatabaseKind;
+    runtime: string;
+    otherCores: number | null;
+    rows: TimingRow[];
+  }[];
   /** The scale phase (PostgreSQL only), or why it did not run. */
   scale: ScaleReport | { skipped: string };
   /** Anything that makes the numbers untrustworthy (non-2xx, errors, a crashed scenario). */
   problems: string[];
 }
 
-const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-
-function percentOf(value: number, reference: number | undefined): string {
-  if (!reference) return "–";
-  const percent = (100 * value) / reference;
-  return `${percent < 10 ? percent.toFixed(1) : integer.format(percent)} %`;
-}
-
-function timesOf(value: number, reference: number | undefined): string {
-  if (!reference) return "–";
-  const ratio = value / reference;
-  return `×${ratio >= 10 ? integer.format(ratio) : ratio >= 1 ? ratio.toFixed(1) : ratio.toPrecision(2)}`;
-}
-
-function cores(value: number | null): string {
-  return value === null ? "?" : value.toFixed(2);
-}
-
+/** Rows a and b are each runtime's own references: `% of b` on Node 24 is against b on Node 24. */
 export function loadTable(rows: LoadRow[]): string {
-  const a = rows.find((row) => row.key === "a")?.result;
-  const b = rows.find((row) => row.key === "b")?.result;
+  const reference = (key: string, runtime: string) =>
+    rows.find((row) => row.key === key && row.runtime === runtime)?.result;
   const lines = [
-    "| Row | Scenario | DB | req/s | % of a | % of b | p50 ms | p50 vs a | p50 vs b | p99 ms | p99 vs a | p99 vs b | non-2xx | busy elsewhere |",
-    "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    "| Row | Scenario | DB | Node | req/s | % of a | % of b | p50 ms | p50 vs a | p50 vs b | p99 ms | p99 vs a | p99 vs b | non-2xx | busy elsewhere |",
+    "|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
-  for (const { key, label, database, otherCores, result: r } of rows) {
+  for (const { key, label, database, runtime, otherCores, result: r } of rows) {
+    const a = reference("a", runtime);
+    const b = reference("b", runtime);
     const failures = r.non2xx + r.errors + r.timeouts + r.warmupFailures;
     const cells = [
       key,
       label,
       database === "none" ? "–" : database,
+      runtime,
       integer.format(r.requestsPerSec),
       percentOf(r.requestsPerSec, a?.requestsPerSec),
       percentOf(r.requestsPerSec, b?.requestsPerSec),
@@ -88,43 +87,14 @@ export function loadTable(rows: LoadRow[]): string {
   return lines.join("\n");
 }
 
-/**
- * d2 against b2 on each database: the same process, the same tRPC, with and without our session
- * resolution (createContext + protectedProcedure). What is left between b and b2 is the weight
- * of the app in the process, which every route pays, public or not.
- */
-export function resolutionTable(rows: LoadRow[]): string[] {
-  const lines: string[] = [];
-  const b = rows.find((row) => row.key === "b")?.result;
-  for (const database of ["pglite", "postgres"] as const) {
-    const b2 = rows.find((row) => row.key === "b2" && row.database === database)?.result;
-    const d2 = rows.find((row) => row.key === "d2" && row.database === database)?.result;
-    if (!b2 || !d2) continue;
-    lines.push(
-      `| ${database} | ${integer.format(b2.requestsPerSec)} | ${percentOf(b2.requestsPerSec, b?.requestsPerSec)} | ${integer.format(d2.requestsPerSec)} | ${percentOf(d2.requestsPerSec, b2.requestsPerSec)} |`,
-    );
-  }
-  if (lines.length === 0) return [];
-  return [
-    "### Session resolution alone (d2 against b2)",
-    "",
-    "| DB | b2 req/s | b2 % of b | d2 req/s | d2 % of b2 |",
-    "|---|--:|--:|--:|--:|",
-    ...lines,
-    "",
-    "b2 is b's procedure served by d2's process: the gap from b to b2 is what carrying the app costs every request (Better Auth's AsyncLocalStorage hooks on every promise, a larger heap, the database client), the gap from b2 to d2 what our session resolution costs.",
-    "",
-  ];
-}
-
 export function timingTable(timing: Report["timing"]): string {
   const lines = [
-    "| Row | Call | DB | mean µs | p50 µs | p99 µs | no session | busy elsewhere |",
-    "|---|---|---|--:|--:|--:|--:|--:|",
+    "| Row | Call | DB | Node | mean µs | p50 µs | p99 µs | no session | busy elsewhere |",
+    "|---|---|---|---|--:|--:|--:|--:|--:|",
   ];
-  for (const { database, otherCores, rows } of timing) {
+  for (const { database, runtime, otherCores, rows } of timing) {
     for (const row of rows) {
-      const cells = [row.key, row.label, database, row.mean, row.p50, row.p99];
+      const cells = [row.key, row.label, database, runtime, row.mean, row.p50, row.p99];
       const numbers = cells.map((cell) => (typeof cell === "number" ? integer.format(cell) : cell));
       lines.push(`| ${numbers.join(" | ")} | ${row.failures} | ${cores(otherCores)} |`);
     }
@@ -139,7 +109,7 @@ function ratio(value: number): string {
 export function scaleSection(scale: Report["scale"], cpus: number): string[] {
   const heading = "## Scale (PostgreSQL, production handler)";
   if ("skipped" in scale) return [heading, "", `**Not measured**: ${scale.skipped}.`, ""];
-  const { settings: s, seeds, rows, comparisons, cleanup } = scale;
+  const { settings: s, seeds, rows, comparisons, cleanup, runtime } = scale;
   const n = (value: number) => integer.format(value);
   const seedLines = seeds.map(
     (seed) =>
@@ -149,11 +119,24 @@ export function scaleSection(scale: Report["scale"], cpus: number): string[] {
     ? `- The cleanup (\`cleanupSessions\`, batches of 5,000, in its own process) deleted ${n(cleanup.report.sessionsDeleted)} sessions in ${(cleanup.report.ms / 1000).toFixed(1)} s (${n(cleanup.report.batches)} batches)${cleanup.finishedDuringLoad ? ', all of it under the load of the "during cleanup" row' : ", **longer than that row's load**"}.`
     : "- The cleanup did not run or reported nothing.";
   const table = [
-    "| Row | Call | Session table | Rows | When | req/s | p50 ms | p99 ms | measured s | non-2xx | cores: server · PostgreSQL · cleanup | busy elsewhere |",
-    "|---|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+    "| Row | Call | Session table | Rows | When | req/s | p50 ms | p99 ms | measured s | non-2xx | user's session: sampled right · after | cores: server · PostgreSQL · cleanup | busy elsewhere |",
+    "|---|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ...rows.map(
-      ({ key, call, cache, database, sessionRows, condition, otherCores, cpu, result: r }) => {
+      ({
+        key,
+        call,
+        cache,
+        database,
+        sessionRows,
+        condition,
+        otherCores,
+        cpu,
+        sessionCheck: check,
+        result: r,
+      }) => {
         const failures = r.non2xx + r.errors + r.timeouts + r.warmupFailures;
+        const sampled = `${check.sampled - check.wrong}/${check.sampled}`;
+        const session = `${check.wrong === 0 ? sampled : `**${sampled}**`} · ${check.aliveAfter ? "alive" : "**gone**"}`;
         return `| ${[
           key,
           `\`${call}\`${cache ? "" : ", in-process cache off"}`,
@@ -165,6 +148,7 @@ export function scaleSection(scale: Report["scale"], cpus: number): string[] {
           r.latencyMs.p99.toFixed(2),
           r.durationSec.toFixed(1),
           failures === 0 ? "0" : `**${failures}**`,
+          session,
           [cpu.server, cpu.postgres, cpu.cleanup]
             .map((v) => (v === null ? "–" : v.toFixed(2)))
             .join(" · "),
@@ -194,10 +178,12 @@ export function scaleSection(scale: Report["scale"], cpus: number): string[] {
     "",
     ...seedLines,
     cleanupLine,
+    `- Runtime: every server and the cleanup on ${runtime}.`,
     `- Load: ${s.connections} connections, ${s.warmupSec} s warm-up + ${s.durationSec} s per idle row; the "during cleanup" row has no warm-up (the idle row before it ran on the same server) and lasts as long as the cleanup (at most ${s.maxCleanupSec} s). A user signed up and then signed in through the real endpoints; its sign-in cookie rides on every request.`,
     "",
     ...table,
     "",
+    "`user's session`: during the load a `session.current` every 0.5 s must answer 200 with the bench user's id (a 200 `{data: null}`, no session, counts as wrong), and one more after the row must too; otherwise the row fails and its goal is not met.",
     `\`cores\`: CPU cores used during the row (warm-up included) by the server process, by all PostgreSQL backends of the scale database (the cleanup's included) and by the cleanup's own process. Ratios: latency at scale ÷ baseline, and baseline req/s ÷ req/s at scale, so above ×1 is slower at scale either way; the judged ones are in bold. \`busy elsewhere\` as above (of ${cpus} cores), the cleanup's process and its PostgreSQL backend counting as ours.`,
     "",
     ...goals,
@@ -219,21 +205,26 @@ export function toMarkdown(report: Report): string {
     `# Benchmark results${report.quick ? " (quick smoke run: not for comparison)" : ""}`,
     "",
     `- When: ${report.timestamp}`,
-    `- Machine: Node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}`,
+    `- Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, ${machine.os}`,
+    `- Runtimes (servers, timing and cleanup children, run through tsx): ${report.runtimes.map((r) => `${r.name} = Node ${r.version}${r.source === "pinned" ? " (pinned, installed by the bench)" : r.source === "path" ? " (--node)" : ""}`).join(", ")}; each row runs on one after the other. Load generator: Node ${machine.node}, the runner's.`,
     `- ${postgres}`,
     `- Busy elsewhere before the run: ${cores(report.busyBeforeStart)} of ${machine.cpus} cores`,
     `- Code: commit ${git.commit}${git.uncommittedChanges ? " with uncommitted changes" : ""}`,
     `- Packages: ${packages}`,
     `- Load: autocannon, ${settings.connections} connections, ${measured} per row, GET over 127.0.0.1; each server in its own process, NODE_ENV=production`,
     "",
+    "## Summary",
+    "",
+    ...summaryLines(report),
+    "",
     "## HTTP load",
     "",
     loadTable(report.load),
     "",
-    "Latencies are per request, measured by the load generator. `% of a` / `% of b`: throughput as a share of row a / b; `vs a` / `vs b`: latency as a multiple of row a's / b's.",
+    "Latencies are per request, measured by the load generator. `% of a` / `% of b`: throughput as a share of row a / b on the same runtime; `vs a` / `vs b`: latency as a multiple of row a's / b's on the same runtime.",
     `\`busy elsewhere\`: CPU cores (of ${machine.cpus}) used meanwhile by processes other than the load generator, the server and the bench database's PostgreSQL backends (from /proc). Well above 0 means other work disturbed the row; a row above 0.25 was measured twice and the quieter run kept.`,
     "",
-    ...resolutionTable(report.load),
+    ...runtimeSections(report),
     `## Session resolution in-process (${integer.format(settings.timingCalls)} sequential calls after ${integer.format(settings.timingWarmupCalls)} warm-up, no HTTP)`,
     "",
     timingTable(report.timing),

@@ -1,12 +1,8 @@
 /**
- * `npm run bench`: what resolving a session costs per request, on PGlite and PostgreSQL side by
- * side. See docs/benchmarks.md. Progress goes to stderr; the markdown report to stdout and to
- * bench/results/.
- *
- * Flags (or env): --quick (BENCH_QUICK=1), --only=pglite|postgres (BENCH_ONLY),
- * --require-postgres (BENCH_REQUIRE_POSTGRES=1), --no-scale (BENCH_NO_SCALE=1) skips the scale
- * phase, --scale-sessions=N (BENCH_SCALE_SESSIONS) sizes it; BENCH_DATABASE_URL overrides the
- * server.
+ * `npm run bench`: what resolving a session costs per request, on PGlite and PostgreSQL and on
+ * each Node.js runtime (Node 20 and Node 24 by default) side by side. See docs/benchmarks.md and
+ * `npm run bench -- --help` (bench/options.ts). Progress goes to stderr; the markdown report to
+ * stdout and to bench/results/.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -24,7 +20,10 @@ import {
   probePostgres,
 } from "./database";
 import { type LoadResult, runLoad } from "./load";
+import { parseOptions } from "./options";
+import { profileDir, profileName } from "./profile-windows";
 import { type LoadRow, type Report, toMarkdown } from "./report";
+import { defaultRuntimes, type Runtime, resolveRuntimes } from "./runtimes";
 import { runScalePhase, type ScaleSettings } from "./scale";
 import { SCENARIOS, type Scenario } from "./scenarios";
 import type { ServerInput, ServerReady } from "./server";
@@ -35,35 +34,35 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 // --- options ---------------------------------------------------------------------------------
-const args = process.argv.slice(2);
-const known = /^--(quick|require-postgres|no-scale|only=(pglite|postgres)|scale-sessions=\d+)$/;
-const unknown = args.filter((arg) => !known.test(arg));
-if (unknown.length > 0) {
+const { quick, only, requirePostgres, noScale, scaleSessions, ...options } = parseOptions(
+  process.argv.slice(2),
+  process.env,
+);
+const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
+let runtimes: Runtime[];
+try {
+  runtimes =
+    options.runtimes.length > 0 ? resolveRuntimes(options.runtimes, log) : defaultRuntimes(log);
+} catch (error) {
+  log(`Runtimes: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+const scaleRuntime = options.scaleRuntime
+  ? runtimes.find((runtime) => runtime.name === options.scaleRuntime)
+  : runtimes[0];
+if (!scaleRuntime) {
   log(
-    `Unknown option ${unknown.join(" ")}; use --quick, --only=pglite|postgres, --require-postgres, --no-scale, --scale-sessions=N`,
+    `--scale-runtime=${options.scaleRuntime} is not one of the runtimes measured (${runtimes.map((r) => r.name).join(", ")})`,
   );
   process.exit(2);
 }
-const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
-const only = (args.find((arg) => arg.startsWith("--only="))?.slice("--only=".length) ??
-  process.env.BENCH_ONLY) as DatabaseKind | undefined;
-if (only && only !== "pglite" && only !== "postgres") {
-  log(`BENCH_ONLY must be pglite or postgres, not ${only}`);
-  process.exit(2);
-}
-const requirePostgres =
-  args.includes("--require-postgres") || process.env.BENCH_REQUIRE_POSTGRES === "1";
-const adminUrl = process.env.BENCH_DATABASE_URL || DEFAULT_ADMIN_URL;
-const noScale = args.includes("--no-scale") || process.env.BENCH_NO_SCALE === "1";
-const scaleSessions = Number(
-  args.find((arg) => arg.startsWith("--scale-sessions="))?.slice("--scale-sessions=".length) ??
-    process.env.BENCH_SCALE_SESSIONS ??
-    (quick ? 20_000 : 1_000_000),
-);
-if (!Number.isInteger(scaleSessions) || scaleSessions < 1000) {
-  log("--scale-sessions must be a whole number of at least 1000");
-  process.exit(2);
-}
+log(`Runtimes: ${runtimes.map((r) => `${r.name} (${r.version}, ${r.source})`).join(", ")}`);
+const scenarios = options.rows
+  ? SCENARIOS.filter((scenario) => options.rows?.includes(scenario.key))
+  : SCENARIOS;
+/** The in-process timing child times c1, c2, d and d3's resolvers; skipped when none of them runs. */
+const timingRows = new Set(["c1", "c2", "d", "d3"]);
+const runTiming = scenarios.some((scenario) => timingRows.has(scenario.key));
 
 // 50 connections as in the issue; ~10 s per row keeps the whole run near 3 minutes on 2 cores.
 const settings: Report["settings"] = quick
@@ -85,6 +84,8 @@ const scaleSettings: ScaleSettings = {
 let kinds: DatabaseKind[] = only ? [only] : ["pglite", "postgres"];
 let postgresInfo: Report["postgres"] = { skipped: "--only=pglite" };
 let benchPostgres: BenchPostgres | undefined;
+/** Better Auth as shipped (c1, c2) on PostgreSQL: its own database, named after the run's. */
+let shippedPostgres: BenchPostgres | undefined;
 if (kinds.includes("postgres")) {
   const probe = await probePostgres(adminUrl);
   if ("error" in probe) {
@@ -103,6 +104,8 @@ if (kinds.includes("postgres")) {
     postgresInfo = { version: probe.version };
     benchPostgres = await createPostgresDatabase(adminUrl);
     log(`PostgreSQL: fresh database ${redact(benchPostgres.url)}`);
+    // Its name contains the run database's, so the CPU accounting counts its backends as ours.
+    shippedPostgres = await createPostgresDatabase(adminUrl, `${benchPostgres.name}_shipped`);
   }
 }
 
@@ -110,7 +113,8 @@ if (kinds.includes("postgres")) {
 let scaleDatabase: BenchPostgres | null = null;
 process.once("SIGINT", () => {
   killChildren();
-  void Promise.allSettled([benchPostgres?.drop(), scaleDatabase?.drop()]).finally(() =>
+  const databases = [benchPostgres, shippedPostgres, scaleDatabase];
+  void Promise.allSettled(databases.map((database) => database?.drop())).finally(() =>
     process.exit(130),
   );
 });
@@ -134,47 +138,35 @@ if (busyBeforeStart !== null && busyBeforeStart > DISTURBED_CORES) {
 }
 
 try {
-  for (const scenario of SCENARIOS) {
+  // Row by row, each runtime in turn: whatever disturbs the machine for a minute lands on both
+  // runtimes' copy of a row alike instead of on one runtime's whole table.
+  for (const scenario of scenarios) {
     const databases = scenario.authenticated ? kinds : (["none"] as const);
     for (const database of databases) {
-      const where = `${scenario.key} on ${database}`;
-      try {
-        load.push(await measureScenario(scenario, database));
-      } catch (error) {
-        problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
-        log(`  FAILED: ${problems.at(-1)}`);
+      for (const runtime of runtimes) {
+        const where = `${scenario.key} on ${database}, ${runtime.name}`;
+        try {
+          load.push(await measureScenario(scenario, database, runtime));
+        } catch (error) {
+          problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+          log(`  FAILED: ${problems.at(-1)}`);
+        }
       }
     }
   }
-  for (const kind of kinds) {
-    log(`In-process session resolution on ${kind} ...`);
-    try {
-      const measured = await withTarget(kind, async (target) => {
-        const input: TimingInput = {
-          database: target,
-          calls: settings.timingCalls,
-          warmupCalls: settings.timingWarmupCalls,
-        };
-        await waitForQuiet(maxQuietWaitMs);
-        const child = startChild<TimingRow[]>("./session-timing.ts", input, 300_000);
-        const otherCpu = watchOtherCpu([process.pid, child.pid], benchPostgres?.name);
-        try {
-          const rows = await child.message;
-          return { rows, otherCores: otherCpu() };
-        } finally {
-          await child.stop();
-        }
-      });
-      timing.push({ database: kind, ...measured });
-      for (const row of measured.rows.filter((r) => r.failures > 0)) {
-        problems.push(`timing on ${kind}, ${row.label}: ${row.failures} calls found no session`);
+  for (const kind of runTiming ? kinds : []) {
+    for (const runtime of runtimes) {
+      try {
+        await measureTiming(kind, runtime);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        problems.push(`timing on ${kind}, ${runtime.name}: ${message}`);
       }
-    } catch (error) {
-      problems.push(`timing on ${kind}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 } finally {
   await benchPostgres?.drop();
+  await shippedPostgres?.drop();
 }
 
 // --- the scale phase (PostgreSQL only) ----------------------------------------------------------
@@ -197,6 +189,7 @@ if (noScale) {
       disturbedCores: DISTURBED_CORES,
       log,
       problems,
+      runtime: scaleRuntime,
       track: (database) => {
         scaleDatabase = database;
       },
@@ -223,6 +216,7 @@ const report: Report = {
     cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   },
+  runtimes: runtimes.map(({ name, version, source }) => ({ name, version, source })),
   git: gitState(),
   packages: await packageVersions([
     "better-auth",
@@ -242,9 +236,12 @@ const report: Report = {
 };
 const markdown = toMarkdown(report);
 process.stdout.write(`\n${markdown}\n`);
-// A smoke run must not overwrite the committed numbers: its files are git-ignored (*.tmp).
-const base = path.join(root, "bench", "results", quick ? "quick" : "latest");
-const suffix = quick ? ".tmp" : "";
+// A smoke run, a run of some rows only and a profiled run (the profiler costs a few percent) must
+// not overwrite the committed numbers: their files are git-ignored (*.tmp).
+const partial = options.rows !== undefined || profileDir() !== undefined;
+const name = quick ? "quick" : partial ? "partial" : "latest";
+const base = path.join(root, "bench", "results", name);
+const suffix = name === "latest" ? "" : ".tmp";
 await writeFile(`${base}.md${suffix}`, markdown);
 await writeFile(`${base}.json${suffix}`, `${JSON.stringify(report, null, 2)}\n`);
 log(
@@ -256,21 +253,27 @@ process.exit(problems.length > 0 ? 1 : 0);
 
 // --- helpers -----------------------------------------------------------------------------------
 
-/** One scenario: its server child, a signed-up user, one checked request, then the load. */
+/** One scenario on one runtime: its server child, a signed-up user, one checked request, the load. */
 async function measureScenario(
   scenario: Scenario,
   database: DatabaseKind | "none",
+  runtime: Runtime,
 ): Promise<LoadRow> {
   const run = async (target?: DatabaseTarget) => {
     const input: ServerInput = { scenario: scenario.id, ...(target ? { database: target } : {}) };
-    const child = startChild<ServerReady>("./server.ts", input);
+    const profile = profileName(scenario.key, database, runtime.name);
+    const child = startChild<ServerReady>("./server.ts", input, {
+      execPath: runtime.execPath,
+      profileName: profile,
+    });
     try {
       const { port } = await child.message;
       const baseUrl = `http://127.0.0.1:${port}`;
       const headers: Record<string, string> = { "user-agent": BENCH_USER_AGENT };
       let setsCookies = false;
       if (scenario.authenticated) {
-        const email = `${scenario.id}-${database}@bench.test`;
+        // One user per row and runtime: PostgreSQL rows share the run's database.
+        const email = `${scenario.id}-${database}-${runtime.name}@bench.test`;
         const signedUp = await signUp(fetch, baseUrl, email);
         requireCookies(signedUp, scenario.cookies, `${scenario.key} on ${database}`);
         headers.cookie = signedUp.cookie;
@@ -282,8 +285,8 @@ async function measureScenario(
         }
         setsCookies = probe.headers.getSetCookie().length > 0;
       }
-      log(`(${scenario.key}) ${scenario.label} [${database}] ...`);
-      const where = `${scenario.key} on ${database}`;
+      log(`(${scenario.key}) ${scenario.label} [${database}, ${runtime.name}] ...`);
+      const where = `${scenario.key} on ${database}, ${runtime.name}`;
       const measureOnce = async () => {
         await waitForQuiet(maxQuietWaitMs);
         const otherCpu = watchOtherCpu([process.pid, child.pid], benchPostgres?.name);
@@ -293,6 +296,7 @@ async function measureScenario(
           connections: settings.connections,
           durationSec: settings.durationSec,
           warmupSec: settings.warmupSec,
+          profileName: profile,
         });
         const otherCores = otherCpu();
         const { latencyMs: ms } = result;
@@ -310,12 +314,48 @@ async function measureScenario(
         if ((again.otherCores ?? 0) < (measured.otherCores ?? 0)) measured = again;
       }
       const { key, label } = scenario;
-      return { key, label, database, setsCookies, ...measured };
+      return { key, label, database, runtime: runtime.name, setsCookies, ...measured };
     } finally {
       await child.stop();
     }
   };
-  return database === "none" ? run() : withTarget(database, run);
+  return database === "none" ? run() : withTarget(database, run, scenario.shippedAuth);
+}
+
+/** One in-process timing child (c1, c2, d, d3's resolvers, no HTTP) on a database and runtime. */
+async function measureTiming(kind: DatabaseKind, runtime: Runtime) {
+  log(`In-process session resolution on ${kind}, ${runtime.name} ...`);
+  const measured = await withTarget(kind, async (target) => {
+    const input: TimingInput = {
+      database: target,
+      calls: settings.timingCalls,
+      warmupCalls: settings.timingWarmupCalls,
+      ...(kind === "postgres" && shippedPostgres
+        ? { shippedDatabase: { kind, url: shippedPostgres.url } }
+        : {}),
+      // Both runtimes' children sign up on the one PostgreSQL database: one set of users each.
+      emailTag: runtime.name,
+    };
+    await waitForQuiet(maxQuietWaitMs);
+    const child = startChild<TimingRow[]>("./session-timing.ts", input, {
+      timeoutMs: 300_000,
+      execPath: runtime.execPath,
+      profileName: profileName("timing", kind, runtime.name),
+    });
+    const otherCpu = watchOtherCpu([process.pid, child.pid], benchPostgres?.name);
+    try {
+      const rows = await child.message;
+      return { rows, otherCores: otherCpu() };
+    } finally {
+      await child.stop();
+    }
+  });
+  timing.push({ database: kind, runtime: runtime.name, ...measured });
+  for (const row of measured.rows.filter((r) => r.failures > 0)) {
+    problems.push(
+      `timing on ${kind}, ${runtime.name}, ${row.label}: ${row.failures} calls found no session`,
+    );
+  }
 }
 
 /** Every attempt's failures count, a discarded retry's too. */
@@ -327,16 +367,19 @@ function reportFailures(where: string, r: LoadResult) {
 }
 
 /**
- * Runs `task` with the database target of `kind`: the run's PostgreSQL database, or a new PGlite
- * directory (one per process: PGlite cannot share one) removed afterwards.
+ * Runs `task` with the database target of `kind`: the run's PostgreSQL database (Better Auth as
+ * shipped: the one beside it), or a new PGlite directory (one per process: PGlite cannot share
+ * one) removed afterwards.
  */
 async function withTarget<T>(
   kind: DatabaseKind,
   task: (target: DatabaseTarget) => Promise<T>,
+  shippedAuth = false,
 ): Promise<T> {
   if (kind === "postgres") {
-    if (!benchPostgres) throw new Error("no PostgreSQL database");
-    return task({ kind, url: benchPostgres.url });
+    const database = shippedAuth ? shippedPostgres : benchPostgres;
+    if (!database) throw new Error("no PostgreSQL database");
+    return task({ kind, url: database.url });
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-pglite-"));
   try {

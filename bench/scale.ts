@@ -10,6 +10,10 @@
  * 2. The large database gets `expiredSessions` (1,000,000) expired sessions more; a fresh server
  *    is loaded with `session.current` once idle, and once while a child runs the real cleanup
  *    (`cleanupSessions`) over them, the load lasting exactly as long as the cleanup.
+ *
+ * A scale row answers `200 {data: null}` to a request whose session is gone, which autocannon
+ * counts as a success: so during each row a request every half second must come back with the
+ * bench user's id, and after it one more must, or the row fails (bench/session-watch.ts).
  */
 
 import postgres from "postgres";
@@ -19,9 +23,12 @@ import type { CleanupInput, CleanupMessage } from "./cleanup-child";
 import { waitForQuiet, watchCpuOf, watchOtherCpu } from "./cpu";
 import { type BenchPostgres, createPostgresDatabase } from "./database";
 import { type LoadResult, runLoad } from "./load";
+import { profileName } from "./profile-windows";
+import type { Runtime } from "./runtimes";
 import type { ScenarioId } from "./scenarios";
 import { type SeedResult, seedSessions } from "./seeding";
 import type { ServerInput, ServerReady } from "./server";
+import { type SessionCheck, watchSession } from "./session-watch";
 import { BENCH_USER_AGENT, requireCookies, type SignedUp, signIn, signUp } from "./sign-up";
 
 export interface ScaleSettings {
@@ -58,6 +65,8 @@ export interface ScaleRow {
     loadGenerator: number | null;
     cleanup: number | null;
   };
+  /** The bench user's session, sampled during the row and checked after it. */
+  sessionCheck: SessionCheck;
   result: LoadResult;
 }
 
@@ -77,6 +86,8 @@ export interface ScaleComparison {
 
 export interface ScaleReport {
   settings: ScaleSettings;
+  /** The runtime every scale server and the cleanup ran on: `node20 (v20.20.2)`. */
+  runtime: string;
   seeds: (SeedResult & { database: string })[];
   rows: ScaleRow[];
   comparisons: ScaleComparison[];
@@ -95,6 +106,8 @@ export interface ScaleContext {
   disturbedCores: number;
   log: (line: string) => void;
   problems: string[];
+  /** Every server and the cleanup child run on it. */
+  runtime: Runtime;
   /** Registers a database to drop on Ctrl-C. */
   track: (database: BenchPostgres | null) => void;
 }
@@ -144,12 +157,13 @@ export async function runScalePhase(ctx: ScaleContext): Promise<ScaleReport> {
 
   /** One load run on `path`, repeated once when other work disturbed it (idle rows only). */
   const measure = async (
-    row: Omit<ScaleRow, "otherCores" | "cpu" | "result">,
-    server: { baseUrl: string; pid: number },
-    headers: Record<string, string>,
+    row: Omit<ScaleRow, "otherCores" | "cpu" | "result" | "sessionCheck">,
+    server: Server,
+    user: SignedUp,
     database: BenchPostgres,
     path: string,
   ) => {
+    const headers = deviceHeaders(user);
     log(
       `  (${row.key}) ${row.call}${row.cache ? "" : " (cache off)"} on ${row.database} [${row.condition}] ...`,
     );
@@ -158,18 +172,25 @@ export async function runScalePhase(ctx: ScaleContext): Promise<ScaleReport> {
       // The warm-up is not measured: CPU shares are taken over the whole run all the same.
       const otherCpu = watchOtherCpu([process.pid, server.pid], database.name);
       const watch = watchRow(server.pid, database.name);
+      const session = watchSession(server.baseUrl, CURRENT, headers, (b) =>
+        answersCurrent(b, user.userId),
+      );
       const result = await runLoad({
         url: `${server.baseUrl}${path}`,
         headers,
         connections: settings.connections,
         durationSec: settings.durationSec,
         warmupSec: settings.warmupSec,
+        profileName: server.profileName,
       });
       const otherCores = otherCpu();
       const cpu = watch();
-      logResult(log, result, otherCores, cpu);
-      reportFailures(ctx.problems, `scale ${row.key} on ${row.database}`, result);
-      return { result, otherCores, cpu };
+      const sessionCheck = await session.stop();
+      logResult(log, result, otherCores, cpu, sessionCheck);
+      const where = `scale ${row.key} on ${row.database}`;
+      reportFailures(ctx.problems, where, result);
+      reportSessionCheck(ctx.problems, where, sessionCheck);
+      return { result, otherCores, cpu, sessionCheck };
     };
     let measured = await once();
     if (!ctx.quick && (measured.otherCores ?? 0) > ctx.disturbedCores) {
@@ -195,25 +216,24 @@ export async function runScalePhase(ctx: ScaleContext): Promise<ScaleReport> {
       const email = `scale-${label.toLowerCase()}@bench.test`;
       let signedIn: SignedUp | undefined;
       await withServer("ours-server", database, async (server) => {
-        signedIn = await signUpAndIn(server.baseUrl, email);
-        const headers = deviceHeaders(signedIn);
-        await check(server.baseUrl, CURRENT, headers, (b) =>
-          answersCurrent(b, signedIn?.userId ?? ""),
-        );
+        const user = await signUpAndIn(server.baseUrl, email);
+        signedIn = user;
+        const headers = deviceHeaders(user);
+        await check(server.baseUrl, CURRENT, headers, (b) => answersCurrent(b, user.userId));
         await check(server.baseUrl, LIST, headers, answersList);
         const sessionRows = await countSessions(database.url);
         const base = { database: label, sessionRows, condition: "idle" as const };
         await measure(
           { key: "s1", call: "session.current", cache: true, ...base },
           server,
-          headers,
+          user,
           database,
           CURRENT,
         );
         await measure(
           { key: "s2", call: "session.list", cache: true, ...base },
           server,
-          headers,
+          user,
           database,
           LIST,
         );
@@ -235,7 +255,7 @@ export async function runScalePhase(ctx: ScaleContext): Promise<ScaleReport> {
             condition: "idle",
           },
           server,
-          headers,
+          user,
           database,
           CURRENT,
         );
@@ -262,12 +282,12 @@ export async function runScalePhase(ctx: ScaleContext): Promise<ScaleReport> {
           database: withExpired,
           sessionRows,
         };
-        await measure({ ...row, condition: "idle" }, server, headers, database, CURRENT);
+        await measure({ ...row, condition: "idle" }, server, user, database, CURRENT);
         cleanup = await measureDuringCleanup(
           ctx,
           { ...row, condition: "during cleanup" },
           server,
-          headers,
+          user,
           database,
           rows,
         );
@@ -278,24 +298,35 @@ export async function runScalePhase(ctx: ScaleContext): Promise<ScaleReport> {
     }
   }
 
-  return { settings, seeds, rows, comparisons: compare(rows, settings), cleanup };
+  const runtime = `${ctx.runtime.name} (${ctx.runtime.version})`;
+  return { settings, runtime, seeds, rows, comparisons: compare(rows, settings), cleanup };
 
   // --- helpers that need the context --------------------------------------------------------------
 
   async function withServer(
     scenario: ScenarioId,
     database: BenchPostgres,
-    task: (server: { baseUrl: string; pid: number }) => Promise<void>,
+    task: (server: Server) => Promise<void>,
   ) {
     const input: ServerInput = { scenario, database: { kind: "postgres", url: database.url } };
-    const child = startChild<ServerReady>("./server.ts", input);
+    const name = profileName("scale", scenario, ctx.runtime.name);
+    const child = startChild<ServerReady>("./server.ts", input, {
+      execPath: ctx.runtime.execPath,
+      profileName: name,
+    });
     try {
       const { port } = await child.message;
-      await task({ baseUrl: `http://127.0.0.1:${port}`, pid: child.pid });
+      await task({ baseUrl: `http://127.0.0.1:${port}`, pid: child.pid, profileName: name });
     } finally {
       await child.stop();
     }
   }
+}
+
+interface Server {
+  baseUrl: string;
+  pid: number;
+  profileName: string;
 }
 
 /** Sign-up (it creates the account with its password), then a real sign-in whose cookie is used. */
@@ -342,18 +373,23 @@ async function countSessions(url: string): Promise<number> {
  */
 async function measureDuringCleanup(
   ctx: ScaleContext,
-  row: Omit<ScaleRow, "otherCores" | "cpu" | "result">,
-  server: { baseUrl: string; pid: number },
-  headers: Record<string, string>,
+  row: Omit<ScaleRow, "otherCores" | "cpu" | "result" | "sessionCheck">,
+  server: Server,
+  user: SignedUp,
   database: BenchPostgres,
   rows: ScaleRow[],
 ): Promise<NonNullable<ScaleReport["cleanup"]>> {
   const { log, settings } = ctx;
+  const headers = deviceHeaders(user);
   log(
     `  (${row.key}) ${row.call}${row.cache ? "" : " (cache off)"} on ${row.database} [${row.condition}] ...`,
   );
   const input: CleanupInput = { url: database.url, pauseMs: settings.cleanupPauseMs };
-  const child = startChild<CleanupMessage>("./cleanup-child.ts", input, 60_000);
+  const child = startChild<CleanupMessage>("./cleanup-child.ts", input, {
+    timeoutMs: 60_000,
+    execPath: ctx.runtime.execPath,
+    profileName: profileName("scale-cleanup", ctx.runtime.name),
+  });
   try {
     const ready = await child.message;
     if (ready.type !== "ready") throw new Error(`cleanup child: ${JSON.stringify(ready)}`);
@@ -372,6 +408,10 @@ async function measureDuringCleanup(
     await waitForQuiet(ctx.maxQuietWaitMs);
     const otherCpu = watchOtherCpu([process.pid, server.pid, child.pid], database.name);
     const watch = watchRow(server.pid, database.name, child.pid);
+    // The cleanup must delete the expired sessions, never the bench user's live one.
+    const session = watchSession(server.baseUrl, CURRENT, headers, (b) =>
+      answersCurrent(b, user.userId),
+    );
     child.send("go");
     const result = await runLoad({
       url: `${server.baseUrl}${CURRENT}`,
@@ -380,12 +420,16 @@ async function measureDuringCleanup(
       durationSec: settings.maxCleanupSec,
       warmupSec: 0,
       until: finished,
+      profileName: server.profileName,
     });
     const otherCores = otherCpu();
     const cpu = watch();
-    logResult(log, result, otherCores, cpu);
-    reportFailures(ctx.problems, `scale ${row.key} on ${row.database} during cleanup`, result);
-    rows.push({ ...row, otherCores, cpu, result });
+    const sessionCheck = await session.stop();
+    logResult(log, result, otherCores, cpu, sessionCheck);
+    const where = `scale ${row.key} on ${row.database} during cleanup`;
+    reportFailures(ctx.problems, where, result);
+    reportSessionCheck(ctx.problems, where, sessionCheck);
+    rows.push({ ...row, otherCores, cpu, sessionCheck, result });
     const finishedDuringLoad = result.durationSec < settings.maxCleanupSec - 0.5;
     const outcome = await Promise.race([
       finished,
@@ -471,6 +515,8 @@ function compare(rows: ScaleRow[], settings: ScaleSettings): ScaleComparison[] {
       "req/s": b.requestsPerSec / m.requestsPerSec,
     };
     const pick = ({ key, database, condition }: ScaleRow) => ({ key, database, condition });
+    // A row whose user lost its session measured answers to nobody: its goal cannot be met.
+    const sessionsHeld = [baseline, measured].every((row) => sessionHeld(row.sessionCheck));
     comparisons.push({
       what,
       baseline: pick(baseline),
@@ -483,7 +529,8 @@ function compare(rows: ScaleRow[], settings: ScaleSettings): ScaleComparison[] {
         "req/s": judged.includes("req/s"),
       },
       limit,
-      met: limit === null ? null : judged.every((metric) => ratios[metric] <= limit),
+      met:
+        limit === null ? null : sessionsHeld && judged.every((metric) => ratios[metric] <= limit),
     });
   }
   return comparisons;
@@ -517,11 +564,23 @@ function logResult(
   result: LoadResult,
   otherCores: number | null,
   cpu: ScaleRow["cpu"],
+  session: SessionCheck,
 ) {
   const ms = result.latencyMs;
   const c = (value: number | null) => value?.toFixed(2) ?? "?";
   log(
-    `    ${Math.round(result.requestsPerSec)} req/s over ${result.durationSec.toFixed(1)} s, p50 ${ms.p50.toFixed(2)} ms, p99 ${ms.p99.toFixed(2)} ms, non-2xx ${result.non2xx}; cores: server ${c(cpu.server)}, PostgreSQL ${c(cpu.postgres)}, load generator ${c(cpu.loadGenerator)}${cpu.cleanup === null ? "" : `, cleanup process ${c(cpu.cleanup)}`}, busy elsewhere ${c(otherCores)}`,
+    `    ${Math.round(result.requestsPerSec)} req/s over ${result.durationSec.toFixed(1)} s, p50 ${ms.p50.toFixed(2)} ms, p99 ${ms.p99.toFixed(2)} ms, non-2xx ${result.non2xx}; cores: server ${c(cpu.server)}, PostgreSQL ${c(cpu.postgres)}, load generator ${c(cpu.loadGenerator)}${cpu.cleanup === null ? "" : `, cleanup process ${c(cpu.cleanup)}`}, busy elsewhere ${c(otherCores)}; session: ${session.sampled - session.wrong}/${session.sampled} sampled answers the user's, ${session.aliveAfter ? "alive after" : "GONE after"}`,
+  );
+}
+
+function sessionHeld(check: SessionCheck): boolean {
+  return check.aliveAfter && check.wrong === 0;
+}
+
+function reportSessionCheck(problems: string[], where: string, check: SessionCheck) {
+  if (sessionHeld(check)) return;
+  problems.push(
+    `${where}: the bench user's session ${check.aliveAfter ? "held at the end, but" : "was gone after the row;"} ${check.wrong} of ${check.sampled} sampled answers during the load did not carry the user (first: ${check.firstWrong ?? "–"})`,
   );
 }
 

@@ -7,7 +7,7 @@ import { CLIENT_IP_HEADER } from "../server/sessions/lifecycle/request-origin";
 import { createContext } from "../server/trpc/context";
 import { type DatabaseTarget, openTarget } from "./database";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
-import { createShippedAuth } from "./shipped-auth";
+import { allowPlainSessionTokens, createShippedAuth } from "./shipped-auth";
 import { BENCH_USER_AGENT, requireCookies, signUp } from "./sign-up";
 import { type Summary, summarize } from "./stats";
 
@@ -15,6 +15,13 @@ export interface TimingInput {
   database: DatabaseTarget;
   calls: number;
   warmupCalls: number;
+  /**
+   * Where Better Auth as shipped keeps its sessions: on PostgreSQL a database of its own (see
+   * allowPlainSessionTokens); absent, `database` (a PGlite directory belongs to this process).
+   */
+  shippedDatabase?: DatabaseTarget;
+  /** Part of the sign-up emails: children on several runtimes share one PostgreSQL database. */
+  emailTag: string;
 }
 
 export interface TimingRow extends Summary {
@@ -30,7 +37,9 @@ const database = await openTarget(input.database);
 // Nothing listens here: the base URL only names the origin the auth instances trust.
 const baseUrl = "http://127.0.0.1:3000";
 const databaseUrl = input.database.kind === "postgres" ? input.database.url : undefined;
-const shipped = { db: database.db, baseUrl, secret: BENCH_SECRET };
+const shippedDatabase = input.shippedDatabase ? await openTarget(input.shippedDatabase) : database;
+await allowPlainSessionTokens(shippedDatabase.db);
+const shipped = { db: shippedDatabase.db, baseUrl, secret: BENCH_SECRET };
 const shippedDb = createShippedAuth({ ...shipped, cookieCache: false });
 const shippedCache = createShippedAuth({ ...shipped, cookieCache: true });
 const { deps } = await startOurApp(database, baseUrl, databaseUrl);
@@ -40,10 +49,10 @@ const { deps: depsMiss } = await startOurApp(database, baseUrl, databaseUrl, NO_
 // The client IP our HTTP layer would have set, so our binding check sees the sign-up's device.
 const device = { "user-agent": BENCH_USER_AGENT, [CLIENT_IP_HEADER]: "127.0.0.1" };
 const [dbUser, cacheUser, ourUser, missUser] = await Promise.all([
-  signUp(shippedDb.handler, baseUrl, "timing-shipped-db@bench.test"),
-  signUp(shippedCache.handler, baseUrl, "timing-shipped-cache@bench.test"),
-  signUp(deps.auth.handler, baseUrl, "timing-ours@bench.test", device),
-  signUp(depsMiss.auth.handler, baseUrl, "timing-ours-miss@bench.test", device),
+  signUp(shippedDb.handler, baseUrl, `timing-shipped-db-${input.emailTag}@bench.test`),
+  signUp(shippedCache.handler, baseUrl, `timing-shipped-cache-${input.emailTag}@bench.test`),
+  signUp(deps.auth.handler, baseUrl, `timing-ours-${input.emailTag}@bench.test`, device),
+  signUp(depsMiss.auth.handler, baseUrl, `timing-ours-miss-${input.emailTag}@bench.test`, device),
 ]);
 requireCookies(cacheUser, ["better-auth.session_data"], "timing, shipped cookie cache");
 requireCookies(ourUser, ["better-auth.session_data"], "timing, ours");

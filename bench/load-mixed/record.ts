@@ -1,5 +1,5 @@
 /** Counting for `npm run load`: per-kind latencies and statuses, and every unexpected answer. */
-import type { Reply } from "./load-mixed-client";
+import type { Reply } from "./client";
 
 export const KINDS = [
   "sign-in",

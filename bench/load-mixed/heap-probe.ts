@@ -2,7 +2,7 @@
  * Preloaded into each server by `npm run load` (`--import`): appends `process.memoryUsage()` once a
  * second to LOAD_HEAP_PROBE_FILE. It only observes (no forced GC, no server code touched): the
  * V8 heap next to RSS tells JavaScript objects apart from native memory (the password hashing's
- * scratch, see ./load-mixed-memory.ts).
+ * scratch, see ./memory.ts).
  */
 import { appendFileSync } from "node:fs";
 

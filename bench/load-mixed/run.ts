@@ -14,13 +14,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createPostgresDatabase, DEFAULT_ADMIN_URL, probePostgres } from "./database";
-import { checkEverySession } from "./load-mixed-check";
-import { cookieHeader, newDeviceIp, signUpRequest } from "./load-mixed-client";
-import { type HeapSample, readHeapSamples, summarizeMemory } from "./load-mixed-memory";
-import { addDevice, type VirtualUser } from "./load-mixed-model";
-import { Recorder } from "./load-mixed-record";
-import { kindRows, type LoadMixedReport, toMarkdown } from "./load-mixed-report";
+import { createPostgresDatabase, DEFAULT_ADMIN_URL, probePostgres } from "../database";
+import { checkEverySession } from "./check";
+import { cookieHeader, newDeviceIp, signUpRequest } from "./client";
+import { type HeapSample, readHeapSamples, summarizeMemory } from "./memory";
+import { addDevice, type VirtualUser } from "./model";
+import { Recorder } from "./record";
+import { kindRows, type LoadMixedReport, toMarkdown } from "./report";
 import {
   freePort,
   type Instance,
@@ -30,11 +30,28 @@ import {
   sleep,
   startInstance,
   stopInstance,
-} from "./load-mixed-servers";
-import { MIX, runUser } from "./load-mixed-workload";
+} from "./servers";
+import { MIX, runUser } from "./workload";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const args = process.argv.slice(2);
+const USAGE = `Usage: npm run load [-- --quick | --duration=N] [--users=N] [--warmup=N]
+  --quick        10 s measured after a 3 s warm-up (results git-ignored)
+  --duration=N   seconds measured (default 60; LOAD_DURATION_SEC)
+  --users=N      virtual users, one account each (default 32; LOAD_USERS)
+  --warmup=N     seconds of unmeasured workload first (default 10)
+BENCH_DATABASE_URL: an admin URL (a database is created on it and dropped afterwards).
+`;
+// Checked before anything starts: a mistyped option would otherwise run the full 60 s default.
+if (args.includes("--help") || args.includes("-h")) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const unknownOptions = args.filter((arg) => !/^--(quick|(duration|users|warmup)=.+)$/.test(arg));
+if (unknownOptions.length > 0) {
+  process.stderr.write(`Unknown option ${unknownOptions.join(" ")}\n${USAGE}`);
+  process.exit(2);
+}
 const option = (name: string) =>
   args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = args.includes("--quick");

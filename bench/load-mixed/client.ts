@@ -4,7 +4,7 @@
  * throwing. Devices keep the Cookie header their sign-in set: the final check must present the
  * exact cookie of an ended session, whatever a later response tried to clear.
  */
-import { BENCH_PASSWORD, BENCH_USER_AGENT } from "./sign-up";
+import { BENCH_PASSWORD, BENCH_USER_AGENT } from "../sign-up";
 
 export interface Reply {
   /** 0 when the request failed before a response (network error, timeout). */

@@ -18,7 +18,7 @@
  * less memory at rest afterwards is a fluctuation: the memory was given back.
  */
 
-import type { RssSample } from "./load-mixed-servers";
+import type { RssSample } from "./servers";
 
 /**
  * Why 5 %/min (about 12 MB/min on a ~240 MB process under load): steeper than any bounded cache
@@ -36,7 +36,7 @@ export const GROWTH_THRESHOLD_PCT_PER_MIN = 5;
  */
 export const REST_GROWTH_THRESHOLD_PCT = 10;
 
-/** One line of ./load-mixed-heap-probe.ts, in seconds since the measured window started. */
+/** One line of ./heap-probe.ts, in seconds since the measured window started. */
 export interface HeapSample {
   atSec: number;
   heapUsed: number;

@@ -1,7 +1,7 @@
 /**
  * The mixed workload of `npm run load`: each virtual user is one serial loop that picks a
  * request at random (sign-in, current, list, revoke), sends it to instance A or B at random,
- * and checks the answer against its model (./load-mixed-model.ts). Anything the model did not
+ * and checks the answer against its model (./model.ts). Anything the model did not
  * predict is unexpected: a 5xx, a network error, a 429, a live session refused, an ended one
  * accepted, a device list that is not the model's.
  */
@@ -16,7 +16,7 @@ import {
   signOutRequest,
   trpcData,
   trpcReason,
-} from "./load-mixed-client";
+} from "./client";
 import {
   addDevice,
   aliveDevices,
@@ -25,9 +25,9 @@ import {
   expectedReason,
   pick,
   type VirtualUser,
-} from "./load-mixed-model";
-import type { Kind, Recorder } from "./load-mixed-record";
-import type { Instance } from "./load-mixed-servers";
+} from "./model";
+import type { Kind, Recorder } from "./record";
+import type { Instance } from "./servers";
 
 /** Share of each request kind; revoke splits further (see `revokeSomething`). */
 export const MIX = { signIn: 0.2, current: 0.35, list: 0.25, revoke: 0.2 } as const;

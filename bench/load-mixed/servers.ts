@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-const HEAP_PROBE = fileURLToPath(new URL("./load-mixed-heap-probe.ts", import.meta.url));
+const HEAP_PROBE = fileURLToPath(new URL("./heap-probe.ts", import.meta.url));
 
 export interface Instance {
   name: string;
@@ -30,7 +30,7 @@ export interface InstanceSettings {
   trustedOrigins: string;
   /** Overrides and additions to the environment below. */
   env: Record<string, string>;
-  /** Where ./load-mixed-heap-probe.ts appends the process's memory usage every second. */
+  /** Where ./heap-probe.ts appends the process's memory usage every second. */
   heapProbeFile: string;
 }
 

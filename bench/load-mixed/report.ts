@@ -1,12 +1,13 @@
 /** The result of `npm run load` as JSON (everything) and markdown (the tables people read). */
-import type { FinalCheck } from "./load-mixed-check";
+
+import { summarize } from "../stats";
+import type { FinalCheck } from "./check";
 import {
   GROWTH_THRESHOLD_PCT_PER_MIN,
   type MemorySummary,
   REST_GROWTH_THRESHOLD_PCT,
-} from "./load-mixed-memory";
-import type { KindTally, Unexpected } from "./load-mixed-record";
-import { summarize } from "./stats";
+} from "./memory";
+import type { KindTally, Unexpected } from "./record";
 
 export interface LoadMixedReport {
   timestamp: string;
@@ -117,7 +118,7 @@ export function toMarkdown(report: LoadMixedReport): string {
         `| ${m.instance} (pid ${m.pid}) | ${f1(m.startMB)} | ${f1(m.endMB)} | ${f1(m.maxMB)} | ${signed(m.slopeMBPerMin)} ± ${f1(m.slopeStdErrMBPerMin)} MB/min (${signed(m.slopePctPerMin)} %/min of ${f1(m.secondHalfMeanMB)} MB) | ${f1(m.restBeforeMB)} → ${f1(m.restAfterMB)} MB (${signed(m.restGrowthPct)} %) | ${f1(m.heap.startMB)} / ${f1(m.heap.endMB)} / ${f1(m.heap.maxMB)} | ${m.growthTrend ? "growth trend" : "no growth trend"} |`,
     ),
     "",
-    `RSS at rest: no request in flight, 2 s after the last answer (before: after the warm-up). Growth trend: RSS at rest more than ${REST_GROWTH_THRESHOLD_PCT} % above before, or above at all with a second-half slope of at least ${GROWTH_THRESHOLD_PCT_PER_MIN} % of that half's mean per minute and twice its standard error (the ± figure). Under load RSS swings by 100 MB and more with the 32 MiB scratch of each password check (scrypt), so the slope alone does not decide; why: bench/load-mixed-memory.ts.`,
+    `RSS at rest: no request in flight, 2 s after the last answer (before: after the warm-up). Growth trend: RSS at rest more than ${REST_GROWTH_THRESHOLD_PCT} % above before, or above at all with a second-half slope of at least ${GROWTH_THRESHOLD_PCT_PER_MIN} % of that half's mean per minute and twice its standard error (the ± figure). Under load RSS swings by 100 MB and more with the 32 MiB scratch of each password check (scrypt), so the slope alone does not decide; why: bench/load-mixed/memory.ts.`,
     "",
     "## Every session afterwards",
     "",

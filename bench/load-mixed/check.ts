@@ -2,10 +2,10 @@
  * After the workload: every session the model says ended is presented to BOTH instances with
  * its own cookie and must be refused; every session it says is live must still work on both.
  */
-import { query, trpcData } from "./load-mixed-client";
-import type { DeviceState, VirtualUser } from "./load-mixed-model";
-import type { Instance } from "./load-mixed-servers";
-import { endedProblem } from "./load-mixed-workload";
+import { query, trpcData } from "./client";
+import type { DeviceState, VirtualUser } from "./model";
+import type { Instance } from "./servers";
+import { endedProblem } from "./workload";
 
 export interface StateCheck {
   /** Sessions in this state. */
