@@ -5,7 +5,7 @@ import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { fromNodeHeaders, toNodeHandler } from "better-auth/node";
 import type { DatabaseHandle } from "../db/client";
 import type { AppDependencies } from "../server/dependencies";
-import { CLIENT_IP_HEADER } from "../server/sessions/lifecycle/request-origin";
+import { createHeaderPreparation } from "../server/http/server";
 import { createContext } from "../server/trpc/context";
 import { protectedProcedure, router } from "../server/trpc/init";
 import { BENCH_SECRET, NO_SESSION_CACHE, startOurApp } from "./our-app";
@@ -80,11 +80,12 @@ async function shippedListener(database: DatabaseHandle, baseUrl: string, cookie
  */
 function oursContextListener(deps: AppDependencies, productionHandler: RequestListener) {
   const benchRouter = router({ me: protectedProcedure.query(({ ctx }) => ctx.user.id) });
+  // What the production handler does to every request first (client IP, Host, proxy headers,
+  // Better Auth's cookie cache dropped): the same function, so d2 measures what production runs.
+  const prepareHeaders = createHeaderPreparation(deps);
   const listener: RequestListener = (req, res) => {
     if (!req.url?.startsWith("/bench/trpc/")) return productionHandler(req, res);
-    // What the production handler does first: the client IP is ours, never the client's claim
-    // (our session binding compares it with the sign-up's).
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+    prepareHeaders(req);
     const resHeaders = new Headers();
     void nodeHTTPRequestHandler({
       req,
