@@ -27,14 +27,13 @@ import type { ActivityRecorder } from "../lifecycle/last-active";
 import { requestOrigin } from "../lifecycle/request-origin";
 import type { SessionStore } from "../lifecycle/session-store";
 import type { SessionWithUser } from "../session-with-user";
-import { hashSessionToken } from "../token-hash";
 import { askBetterAuth } from "./ask-better-auth";
 import { type JwtVerifier, readBearerToken } from "./bearer";
 import type { BindingMismatch, SessionOrigin } from "./binding";
 import { decideSession, describeMismatch, type SessionDecision } from "./decision";
 import { explainEndedSession, reasonForSessionEnd } from "./explain-ended";
 import { loadSession, loadSessionById } from "./lookup";
-import type { SessionCookieReader } from "./session-cookie";
+import type { SessionCookie, SessionCookieReader } from "./session-cookie";
 
 /** How a request's session was established: the session cookie, or a bearer JWT (API clients). */
 export type AuthMethod = "cookie" | "jwt";
@@ -143,8 +142,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
   }
 
   /** The cached session, or one read from the database (cached while live). */
-  async function findByToken(token: string, nowMs: number) {
-    const key = hashSessionToken(token);
+  async function findByToken({ token, tokenHash: key }: SessionCookie, nowMs: number) {
     const cached = deps.cache.get(key, nowMs);
     if (cached) return cached;
     const generation = deps.cache.generation;
@@ -180,7 +178,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
     const { token } = cookie;
 
     const nowMs = Date.now();
-    const found = await findByToken(token, nowMs);
+    const found = await findByToken(cookie, nowMs);
     if (!found) return refuseEndedToken(token, headers, resHeaders);
     const request = requestOrigin(headers);
     const decision = decideSession(found.session, request, deps.policy, nowMs);

@@ -11,11 +11,27 @@
  */
 import type { Auth } from "../../auth/better-auth";
 import type { Config } from "../../env";
+import { hashSessionToken } from "../token-hash";
 import { withoutCookie } from "./cookies";
-import { replaceCookieValue, signSessionToken, verifySessionCookie } from "./signed-cookie";
+import {
+  cookieValue,
+  replaceCookieValue,
+  signSessionToken,
+  verifySignedValue,
+} from "./signed-cookie";
+
+/**
+ * Cookie values whose signature was verified, with what the verification found. A browser sends
+ * the same value on every request: the HMAC and the token's hash are computed once per value,
+ * not per request. Only values that verified are kept (a forged one is never remembered, and
+ * always costs a full check); the bound keeps a flood of valid sessions from growing it.
+ */
+const MAX_REMEMBERED_COOKIES = 10_000;
 
 export interface SessionCookie {
   token: string;
+  /** SHA-256 of the token: how the session table and the session cache know it (ADR 0020). */
+  tokenHash: string;
   /** The Set-Cookie line handing the browser its cookie re-signed with the current secret, or null. */
   resignedCookie: string | null;
 }
@@ -33,6 +49,21 @@ export function createSessionCookieReader(
   const secrets = [config.secrets.current, ...config.secrets.previous];
   // Better Auth's cookie names and attributes, read once (they follow from the configuration).
   const cookies = auth.$context.then(({ authCookies }) => authCookies);
+  const verifiedValues = new Map<
+    string,
+    { token: string; tokenHash: string; secretIndex: number }
+  >();
+
+  function verify(raw: string) {
+    const known = verifiedValues.get(raw);
+    if (known) return known;
+    const verified = verifySignedValue(raw, secrets);
+    if (!verified) return null;
+    if (verifiedValues.size >= MAX_REMEMBERED_COOKIES) verifiedValues.clear();
+    const entry = { ...verified, tokenHash: hashSessionToken(verified.token) };
+    verifiedValues.set(raw, entry);
+    return entry;
+  }
 
   return async function readSessionCookie(headers) {
     const cookieHeader = headers.get("cookie");
@@ -43,13 +74,16 @@ export function createSessionCookieReader(
     const withoutCache = withoutCookie(cookieHeader, sessionData.name);
     if (withoutCache !== cookieHeader) headers.set("cookie", withoutCache);
 
-    const verified = verifySessionCookie(withoutCache, sessionToken.name, secrets);
+    const raw = cookieValue(withoutCache, sessionToken.name);
+    const verified = raw ? verify(raw) : null;
     if (!verified) return null;
-    if (verified.secretIndex === 0) return { token: verified.token, resignedCookie: null };
+    const { token, tokenHash } = verified;
+    if (verified.secretIndex === 0) return { token, tokenHash, resignedCookie: null };
     const value = `${verified.token}.${signSessionToken(verified.token, config.secrets.current)}`;
     headers.set("cookie", replaceCookieValue(withoutCache, sessionToken.name, value));
     return {
-      token: verified.token,
+      token,
+      tokenHash,
       resignedCookie: serializeCookie(sessionToken.name, value, {
         ...sessionToken.attributes,
         // What Better Auth gives the cookie when it sets it (setSessionCookie).

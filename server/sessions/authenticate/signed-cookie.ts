@@ -18,7 +18,15 @@ export function verifySessionCookie(
   secrets: string | readonly string[],
 ): { token: string; secretIndex: number } | null {
   const raw = cookieValue(cookieHeader, cookieName);
-  if (!raw || raw.length > MAX_COOKIE_LENGTH) return null;
+  return raw ? verifySignedValue(raw, secrets) : null;
+}
+
+/** `verifySessionCookie` for a cookie value already taken out of its header (`cookieValue`). */
+export function verifySignedValue(
+  raw: string,
+  secrets: string | readonly string[],
+): { token: string; secretIndex: number } | null {
+  if (raw.length > MAX_COOKIE_LENGTH) return null;
   let value: string;
   try {
     value = decodeURIComponent(raw);
@@ -77,7 +85,7 @@ export function replaceCookieValue(header: string, name: string, value: string):
  * The named cookie's value (unquoted), the first when it appears twice, as Better Auth reads it;
  * scans in place rather than splitting (it runs on every request).
  */
-function cookieValue(header: string | null, name: string): string | undefined {
+export function cookieValue(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   let start = 0;
   while (start < header.length) {
