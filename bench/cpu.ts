@@ -6,6 +6,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 
+/**
+ * Cores used elsewhere during a row above which it is measured once more, and above which the
+ * report calls it disturbed.
+ */
+export const DISTURBED_CORES = 0.25;
+
 /** USER_HZ: the unit of /proc's CPU times on every mainstream Linux. */
 const TICKS_PER_SEC = 100;
 

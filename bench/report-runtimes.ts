@@ -2,6 +2,7 @@
  * The runtimes side by side (every row on Node 20 and on Node 24, measured in one run), the
  * ratios that say what our session resolution costs on each, and the targets judged on Node 24.
  */
+import { DISTURBED_CORES } from "./cpu";
 import { integer, percentOf } from "./format";
 import type { LoadRow, Report } from "./report";
 
@@ -111,6 +112,12 @@ export function summaryLines(report: Report): string[] {
     }
   } else {
     lines.push(`- not judged: the scale goals (${report.scale.skipped})`);
+  }
+  const disturbed = report.load.filter((row) => (row.otherCores ?? 0) > DISTURBED_CORES);
+  if (disturbed.length > 0) {
+    lines.push(
+      `- **disturbed**: ${disturbed.length} of ${report.load.length} HTTP rows ran while other processes used more than ${DISTURBED_CORES} cores (\`busy elsewhere\`, even after a second try): their req/s, and every verdict above built on them, are not trustworthy; rerun on a quiet machine`,
+    );
   }
   if (report.problems.length > 0) {
     lines.push(

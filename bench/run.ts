@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { killChildren, startChild } from "./child";
-import { waitForQuiet, watchOtherCpu } from "./cpu";
+import { DISTURBED_CORES, waitForQuiet, watchOtherCpu } from "./cpu";
 import {
   type BenchPostgres,
   createPostgresDatabase,
@@ -128,8 +128,6 @@ const started = Date.now();
 // Other work on the machine (a test run, a build) skews every row: each row first waits a
 // little for quiet, and the report shows how busy the machine was anyway.
 const maxQuietWaitMs = quick ? 0 : 10_000;
-/** Cores used elsewhere during a row above which it is measured once more. */
-const DISTURBED_CORES = 0.25;
 const busyBeforeStart = await waitForQuiet(maxQuietWaitMs);
 if (busyBeforeStart !== null && busyBeforeStart > DISTURBED_CORES) {
   log(
