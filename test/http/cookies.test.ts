@@ -128,23 +128,28 @@ describe.each(modes)("session cookies in $label", (mode) => {
     expect(await (await replay.request("/api/auth/get-session")).json()).toBeNull();
   });
 
-  it.runIf(mode.prefix !== "")("ignores the cookies without their prefix", async () => {
-    const client = new HttpClient(server.baseUrl, origin());
-    expect((await client.signUp(newCredentials("prefix"))).status).toBe(200);
-    // A cookie a non-secure origin could have set (no __Secure-) is not the session cookie.
-    const downgraded = new HttpClient(server.baseUrl, origin());
-    for (const name of client.jar.names()) {
-      downgraded.jar.set(name.replace(mode.prefix, ""), client.jar.get(name) ?? "");
-    }
-    expect((await downgraded.query("session.list")).status).toBe(401);
-  });
+  // Registered only for the modes they concern, so no run reports them as skipped.
+  if (mode.prefix !== "") {
+    it("ignores the cookies without their prefix", async () => {
+      const client = new HttpClient(server.baseUrl, origin());
+      expect((await client.signUp(newCredentials("prefix"))).status).toBe(200);
+      // A cookie a non-secure origin could have set (no __Secure-) is not the session cookie.
+      const downgraded = new HttpClient(server.baseUrl, origin());
+      for (const name of client.jar.names()) {
+        downgraded.jar.set(name.replace(mode.prefix, ""), client.jar.get(name) ?? "");
+      }
+      expect((await downgraded.query("session.list")).status).toBe(401);
+    });
+  }
 
-  it.runIf("NODE_ENV" in mode.env)("hides error details in production", async () => {
-    const client = new HttpClient(server.baseUrl, origin());
-    const body = await (await client.query("session.list")).json();
-    expect(body.error.data.code).toBe("UNAUTHORIZED");
-    expect(JSON.stringify(body)).not.toContain("stack");
-  });
+  if ("NODE_ENV" in mode.env) {
+    it("hides error details in production", async () => {
+      const client = new HttpClient(server.baseUrl, origin());
+      const body = await (await client.query("session.list")).json();
+      expect(body.error.data.code).toBe("UNAUTHORIZED");
+      expect(JSON.stringify(body)).not.toContain("stack");
+    });
+  }
 });
 
 describe.each(databaseKinds)("session cookies on %s", (kind) => {
