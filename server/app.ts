@@ -88,6 +88,12 @@ export async function startApp(
     sessions,
     liveness: createLiveness(db, sessionCache),
   });
+  // Better Auth's cookie names and attributes, read once (they follow from the configuration).
+  const { authCookies } = await auth.$context;
+  const cookieNames = {
+    sessionToken: authCookies.sessionToken.name,
+    sessionData: authCookies.sessionData.name,
+  };
   // Creating the first signing key through Better Auth keeps its format (encrypted private key).
   const jwtKeys = new JwtKeyStore({ db, ensureKey: () => auth.api.getJwks() });
   const gate = createSessionGate({
@@ -96,7 +102,7 @@ export async function startApp(
     sessions,
     cache: sessionCache,
     policy,
-    readSessionCookie: createSessionCookieReader(auth, config),
+    readSessionCookie: createSessionCookieReader(authCookies, config),
     verifyJwt: createJwtVerifier({
       keys: jwtKeys,
       issuer: config.http.baseUrl,
@@ -104,11 +110,6 @@ export async function startApp(
     }),
     activity: createActivityRecorder(db),
   });
-  const { authCookies } = await auth.$context;
-  const cookieNames = {
-    sessionToken: authCookies.sessionToken.name,
-    sessionData: authCookies.sessionData.name,
-  };
   const deps: AppDependencies = { db, config, auth, gate, sessions, sessionCache, cookieNames };
 
   const cleanup = startCleanupSchedule(database, cleanupPolicy(config), {

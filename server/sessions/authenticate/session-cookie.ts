@@ -43,12 +43,10 @@ export interface SessionCookie {
 export type SessionCookieReader = (headers: Headers) => Promise<SessionCookie | null>;
 
 export function createSessionCookieReader(
-  auth: Auth,
+  authCookies: Awaited<Auth["$context"]>["authCookies"],
   config: Pick<Config, "secrets" | "session">,
 ): SessionCookieReader {
   const secrets = [config.secrets.current, ...config.secrets.previous];
-  // Better Auth's cookie names and attributes, read once (they follow from the configuration).
-  const cookies = auth.$context.then(({ authCookies }) => authCookies);
   const verifiedValues = new Map<
     string,
     { token: string; tokenHash: string; secretIndex: number }
@@ -68,7 +66,7 @@ export function createSessionCookieReader(
   return async function readSessionCookie(headers) {
     const cookieHeader = headers.get("cookie");
     if (!cookieHeader) return null;
-    const { sessionToken, sessionData } = await cookies;
+    const { sessionToken, sessionData } = authCookies;
     // Better Auth's cookie cache is never read past this point: the decision is ours, and a
     // malformed cache cookie must not turn a valid session into an error.
     const withoutCache = withoutCookie(cookieHeader, sessionData.name);
