@@ -77,6 +77,8 @@ async function throttledCleanup(
   let batches = 0;
   let eventsDeleted = 0;
   let accountRateLimitsDeleted = 0;
+  let linksDeleted = 0;
+  let mailsDeleted = 0;
   for (;;) {
     const oneBatch = new AbortController();
     const report = await runSessionCleanup(handle, policy, {
@@ -87,6 +89,8 @@ async function throttledCleanup(
     batches += report.batches;
     eventsDeleted += report.eventsDeleted;
     accountRateLimitsDeleted += report.accountRateLimitsDeleted;
+    linksDeleted += report.linksDeleted;
+    mailsDeleted += report.mailsDeleted;
     onProgress({ deletedSoFar: sessionsDeleted, batch: batches });
     // Not aborted: both passes and the events ran to the end.
     if (!oneBatch.signal.aborted) break;
@@ -97,6 +101,8 @@ async function throttledCleanup(
     batches,
     eventsDeleted,
     accountRateLimitsDeleted,
+    linksDeleted,
+    mailsDeleted,
     ms: Math.round(performance.now() - started),
   };
 }

@@ -135,7 +135,8 @@ async function run(command: Exclude<Command, { name: "help" }>): Promise<void> {
         console.log(
           `Cleanup done: ${report.sessionsDeleted} expired sessions deleted, ` +
             `${report.eventsDeleted} old events deleted, ` +
-            `${report.accountRateLimitsDeleted} ended account rate-limit counters deleted, ${report.batches} batches, ` +
+            `${report.accountRateLimitsDeleted} ended account rate-limit counters deleted, ` +
+            `${report.linksDeleted} spent mail links and ${report.mailsDeleted} old mails deleted, ${report.batches} batches, ` +
             `${(report.ms / 1000).toFixed(1)} s.`,
         );
         return;

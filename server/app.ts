@@ -9,11 +9,15 @@
 import type { RequestListener } from "node:http";
 import type { Logger } from "pino";
 import type { DatabaseHandle } from "../db/client";
-import { createAuth } from "./auth/better-auth";
+import { type AccountMailContext, createLaterQueue } from "./account/mail-context";
+import { type Auth, createAuth } from "./auth/better-auth";
 import type { AppDependencies } from "./dependencies";
 import type { Config } from "./env";
 import { createRequestHandler } from "./http/server";
 import { logger } from "./logger";
+import { startMailDelivery } from "./mail/delivery";
+import { createMailer } from "./mail/mailer";
+import { createSmtpSender } from "./mail/smtp";
 import { createJwtVerifier, JwtKeyStore } from "./sessions/authenticate/bearer";
 import { createSessionGate } from "./sessions/authenticate/gate";
 import { createSessionCookieReader } from "./sessions/authenticate/session-cookie";
@@ -82,11 +86,28 @@ export async function startApp(
     : undefined;
   const sessions = createSessionStore(db, cacheLink);
 
-  const auth = createAuth({
+  const mail = startMail(database, config, log);
+  // Filled just below: a reset hashes with Better Auth's own hasher, whatever it is configured to be.
+  let auth: Auth | undefined;
+  const afterAnswer = createLaterQueue(log);
+  const accountMail: AccountMailContext = {
+    db,
+    mailer: mail.mailer,
+    sessions,
+    config: { mail: config.mail, rateLimit: config.rateLimit },
+    hashPassword: async (password) => {
+      if (!auth) throw new Error("Better Auth is not started yet");
+      return (await auth.$context).password.hash(password);
+    },
+    log,
+    later: afterAnswer.later,
+  };
+  auth = createAuth({
     db,
     config,
     sessions,
     liveness: createLiveness(db, sessionCache),
+    accountMail,
   });
   // Better Auth's cookie names and attributes, read once (they follow from the configuration).
   const { authCookies } = await auth.$context;
@@ -109,8 +130,18 @@ export async function startApp(
       audience: config.http.baseUrl,
     }),
     activity: createActivityRecorder(db),
+    requireVerifiedEmail: config.mail.emailVerification === "required",
   });
-  const deps: AppDependencies = { db, config, auth, gate, sessions, sessionCache, cookieNames };
+  const deps: AppDependencies = {
+    db,
+    config,
+    auth,
+    gate,
+    sessions,
+    sessionCache,
+    cookieNames,
+    accountMail,
+  };
 
   const cleanup = startCleanupSchedule(database, cleanupPolicy(config), {
     log: (line) => log.info(line),
@@ -124,8 +155,47 @@ export async function startApp(
       onError: (error) => log.error({ err: error }, "Request failed"),
     }),
     async stop() {
+      await afterAnswer.settle();
+      await mail.stop();
       await cleanup.stop();
       await invalidation?.stop();
+    },
+  };
+}
+
+/**
+ * The mailer, and with an SMTP server the delivery worker that sends the outbox. Without one
+ * (development) mail stays in the outbox, shown at /dev/mailbox; production refuses to start
+ * that way while a feature needs mail (env.ts).
+ */
+function startMail(database: DatabaseHandle, config: Config, log: AppLog) {
+  const { smtpUrl, from } = config.mail;
+  if (smtpUrl === null) {
+    log.info(
+      `Mail: no SMTP_URL, mail is kept in the database; read it at ${config.http.baseUrl}/dev/mailbox`,
+    );
+    const mailer = createMailer(
+      database.db,
+      { mail: config.mail, baseUrl: config.http.baseUrl },
+      null,
+    );
+    return { mailer, delivery: null, stop: async () => {} };
+  }
+  const smtp = createSmtpSender(smtpUrl, from);
+  const delivery = startMailDelivery({ db: database.db, send: smtp.send, log });
+  const mailer = createMailer(
+    database.db,
+    { mail: config.mail, baseUrl: config.http.baseUrl },
+    delivery,
+  );
+  // Mail queued while no instance was running goes out now.
+  delivery.kick();
+  return {
+    mailer,
+    delivery,
+    async stop() {
+      await delivery.stop();
+      smtp.close();
     },
   };
 }

@@ -3,6 +3,7 @@
  * root (./app.ts) and handed down: to the HTTP doors, the tRPC context, the procedures.
  */
 import type { Database } from "../db/client";
+import type { AccountMailContext } from "./account/mail-context";
 import type { Auth } from "./auth/better-auth";
 import type { Config } from "./env";
 import type { SessionGate } from "./sessions/authenticate/gate";
@@ -22,4 +23,6 @@ export interface AppDependencies {
   sessionCache: SessionCache;
   /** Better Auth's cookie names: the session token, and its cookie cache (`session_data`). */
   cookieNames: { sessionToken: string; sessionData: string };
+  /** The account's mail flows: reset, verification, email change, new-device alerts. */
+  accountMail: AccountMailContext;
 }

@@ -42,6 +42,13 @@ export const SESSION_LIMIT_POLICIES = ["evict-oldest", "deny"] as const;
 export type SessionLimitPolicy = (typeof SESSION_LIMIT_POLICIES)[number];
 export const SESSION_BINDING_MODES = ["off", "audit", "strict"] as const;
 export type SessionBindingMode = (typeof SESSION_BINDING_MODES)[number];
+/**
+ * `optional` (default): sign-up sends a link and the SPA asks for it until it is used; `required`:
+ * no session until the address is verified; `off`: addresses are never verified (nor email
+ * changes confirmed by mail). docs/sessions.md, "Verified addresses".
+ */
+export const EMAIL_VERIFICATION_MODES = ["off", "optional", "required"] as const;
+export type EmailVerificationMode = (typeof EMAIL_VERIFICATION_MODES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -162,6 +169,23 @@ const envSchema = z
       .min(1)
       .max(DAY_SEC)
       .default(15 * 60),
+    /**
+     * Where mail is sent (`smtp://user:pass@host:587`, `smtps://…`). Unset outside production:
+     * mail is kept in the database and shown at /dev/mailbox. Never echoed: it may hold a password.
+     */
+    SMTP_URL: optionalString.pipe(
+      z
+        .string()
+        .refine((value) => /^smtps?:\/\//.test(value) && URL.canParse(value), {
+          message: "must be an smtp:// or smtps:// URL",
+        })
+        .optional(),
+    ),
+    /** The sender of every mail: `Name <address>` or an address. */
+    MAIL_FROM: optionalString,
+    EMAIL_VERIFICATION: z.enum(EMAIL_VERIFICATION_MODES).default("optional"),
+    PASSWORD_RESET: z.enum(["on", "off"]).default("on"),
+    NEW_DEVICE_ALERTS: z.enum(["on", "off"]).default("on"),
   })
   .superRefine((env, ctx) => {
     for (const name of ["DATABASE_LISTEN_URL", "DATABASE_POOLER"] as const) {
@@ -176,6 +200,23 @@ const envSchema = z
         path: ["BETTER_AUTH_SECRET"],
         message: "is required in production (at least 32 random characters)",
       });
+    }
+    // Production mail goes out for real or the feature is off: a reset link kept in a database
+    // table nobody reads would leave the user waiting for a mail that never comes.
+    const mailFeatures = [
+      env.PASSWORD_RESET === "on" && "PASSWORD_RESET",
+      env.EMAIL_VERIFICATION !== "off" && "EMAIL_VERIFICATION",
+      env.NEW_DEVICE_ALERTS === "on" && "NEW_DEVICE_ALERTS",
+    ].filter(Boolean);
+    if (env.NODE_ENV === "production" && !env.SMTP_URL && mailFeatures.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SMTP_URL"],
+        message: `is required in production while ${mailFeatures.join(", ")} need mail (or turn them off)`,
+      });
+    }
+    if (env.SMTP_URL && !env.MAIL_FROM && env.NODE_ENV === "production") {
+      ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "is required with SMTP_URL" });
     }
     const profile = SESSION_PROFILES[env.SESSION_PROFILE];
     const expiresInSec = env.SESSION_EXPIRES_IN_SEC ?? profile.expiresInSec;
@@ -268,6 +309,18 @@ export interface Config {
   /** JWTs for API clients (GET /api/auth/token, ADR 0012): how long one is valid after it is issued. */
   jwt: { expiresInSec: number };
   rateLimit: RateLimitPolicy;
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** Null: no SMTP server, mail is kept in the outbox and shown at /dev/mailbox (never in production). */
+  smtpUrl: string | null;
+  from: string;
+  emailVerification: EmailVerificationMode;
+  passwordReset: boolean;
+  newDeviceAlerts: boolean;
+  /** The development mailbox page and its procedure answer (no SMTP server, not production). */
+  devMailbox: boolean;
 }
 
 export interface ParseOptions {
@@ -357,6 +410,14 @@ export function parseConfig(
       ipWindowSec: env.RATE_LIMIT_IP_WINDOW_SEC,
       accountMax: env.RATE_LIMIT_ACCOUNT_MAX,
       accountWindowSec: env.RATE_LIMIT_ACCOUNT_WINDOW_SEC,
+    },
+    mail: {
+      smtpUrl: env.SMTP_URL ?? null,
+      from: env.MAIL_FROM ?? `Typed Sessions <no-reply@${new URL(baseUrl).hostname}>`,
+      emailVerification: env.EMAIL_VERIFICATION,
+      passwordReset: env.PASSWORD_RESET === "on",
+      newDeviceAlerts: env.NEW_DEVICE_ALERTS === "on",
+      devMailbox: !isProduction && !env.SMTP_URL,
     },
   };
 }

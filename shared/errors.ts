@@ -39,6 +39,14 @@ export const ErrorReason = {
   RATE_LIMITED: "RATE_LIMITED",
   /** A cookie-authenticated request came from an origin that is not allowed. */
   ORIGIN_NOT_ALLOWED: "ORIGIN_NOT_ALLOWED",
+  /** A link sent by mail that this server never sent (mistyped, cut, forged). */
+  LINK_INVALID: "LINK_INVALID",
+  /** A link sent by mail past its lifetime: ask for a new one. */
+  LINK_EXPIRED: "LINK_EXPIRED",
+  /** A link sent by mail already used, or replaced by a newer one. */
+  LINK_USED: "LINK_USED",
+  /** EMAIL_VERIFICATION=required and the address is not verified yet: open the link sent to it. */
+  EMAIL_NOT_VERIFIED: "EMAIL_NOT_VERIFIED",
 } as const;
 
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];

@@ -63,4 +63,13 @@ export const activityInput = z
   })
   .default({ limit: 20 });
 
+/** A token from a link sent by mail: 32 random bytes, base64url (server/account/links.ts). */
+export const linkTokenSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, "This is not a link we sent");
+export const linkInput = z.object({ token: linkTokenSchema });
+export const resetPasswordInput = z.object({ token: linkTokenSchema, newPassword: passwordSchema });
+/** An address to send a link to (password reset, verification): the answer never says if it has an account. */
+export const sendLinkInput = z.object({ email: emailSchema });
+
 export const adminRevokeUserSessionsInput = z.object({ email: emailSchema });

@@ -10,6 +10,11 @@ export const SessionEventType = {
   EXPIRED: "expired",
   CLEANED_UP: "cleaned_up",
   BINDING_MISMATCH: "binding_mismatch",
+  /** Account events (no session: `sessionId` is empty), from the links sent by mail. */
+  PASSWORD_RESET: "password_reset",
+  EMAIL_VERIFIED: "email_verified",
+  EMAIL_CHANGED: "email_changed",
+  EMAIL_CHANGE_UNDONE: "email_change_undone",
 } as const;
 export type SessionEventType = (typeof SessionEventType)[keyof typeof SessionEventType];
 
@@ -35,6 +40,10 @@ export const EndReason = {
   REAUTHENTICATED: "reauthenticated",
   IDLE_TIMEOUT: "idle_timeout",
   ABSOLUTE_TIMEOUT: "absolute_timeout",
+  /** Its owner followed "This wasn't me" in the new-device alert. */
+  NOT_ME: "not_me",
+  /** The old address undid an email change: every session ended. */
+  EMAIL_CHANGE_UNDONE: "email_change_undone",
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 

@@ -37,6 +37,10 @@ export const SESSION_EVENT_TYPES = [
   "expired",
   "cleaned_up",
   "binding_mismatch",
+  "password_reset",
+  "email_verified",
+  "email_changed",
+  "email_change_undone",
 ] as const;
 
 /**

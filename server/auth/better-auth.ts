@@ -20,6 +20,9 @@ import {
   signInAttemptKey,
   tooManyAttemptsMessage,
 } from "../account/attempt-limit";
+import { sendVerificationLink } from "../account/email-verification";
+import type { AccountMailContext } from "../account/mail-context";
+import { noteSignIn } from "../account/new-device-alert";
 import type { Config } from "../env";
 import { logger, serializeError } from "../logger";
 import { decideSession } from "../sessions/authenticate/decision";
@@ -53,12 +56,8 @@ export interface AuthDependencies {
   /** Ends sessions (with their reason) and tells every session cache. */
   sessions: SessionStore;
   liveness: SessionLiveness;
-  /** Delivers a password-reset link. No mailer ships with the product (ADR 0007): the default drops it. */
-  sendResetPassword?: (data: {
-    user: { email: string };
-    url: string;
-    token: string;
-  }) => Promise<void>;
+  /** The account's mails: verification at sign-up, new-device alerts at sign-in. */
+  accountMail: AccountMailContext;
 }
 
 const SIGN_IN_PATHS = new Set(["/sign-in/email", "/sign-up/email"]);
@@ -206,13 +205,7 @@ function createAfterSignIn(db: Database, config: Config) {
   });
 }
 
-export function createAuth({
-  db,
-  config,
-  sessions,
-  liveness,
-  sendResetPassword,
-}: AuthDependencies) {
+export function createAuth({ db, config, sessions, liveness, accountMail }: AuthDependencies) {
   const secure = config.isProduction || config.http.baseUrl.startsWith("https://");
   // Filled below from the instance's own endpoints; Better Auth reads it on every request.
   const disabledPaths: string[] = [];
@@ -239,8 +232,13 @@ export function createAuth({
       autoSignIn: true,
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
-      sendResetPassword: sendResetPassword ?? (async () => {}),
-      // We end the sessions ourselves (below), so the activity log says why (ASVS 7.4.3).
+      // Password reset is ours (server/account/password-reset.ts): Better Auth's reset
+      // endpoints are closed, and its links would keep the token unhashed in `verification`.
+      // Under `required`, sign-in of an unverified account is refused (403 EMAIL_NOT_VERIFIED)
+      // and sign-up starts no session; the gate refuses such sessions too.
+      requireEmailVerification: config.mail.emailVerification === "required",
+      // Better Auth's reset still exists as a server API (`auth.api.resetPassword`): whoever
+      // calls it ends every session too, recorded with its reason (ASVS 7.4.3).
       revokeSessionsOnPasswordReset: false,
       onPasswordReset: async ({ user }) => {
         await sessions.endAll(user.id, EndReason.PASSWORD_RESET, { userId: user.id });
@@ -252,7 +250,13 @@ export function createAuth({
     },
     databaseHooks: {
       user: {
-        create: { before: async (newUser) => fitName(newUser) },
+        create: {
+          before: async (newUser) => fitName(newUser),
+          after: async (created) => {
+            if (config.mail.emailVerification === "off") return;
+            await sendVerificationLink(accountMail, created);
+          },
+        },
         update: { before: async (changes) => fitName(changes) },
       },
       session: {
@@ -300,15 +304,17 @@ export function createAuth({
             if (!created) return;
             // The insert may have evicted sessions (limit): make every cache drop them first.
             await sessions.changed({});
+            const reauthentication = isReauthentication();
             await recordSessionEvent(db, {
               userId: created.userId,
               sessionId: created.id,
-              type: isReauthentication()
+              type: reauthentication
                 ? SessionEventType.REAUTHENTICATED
                 : SessionEventType.SIGNED_IN,
               ipAddress: created.ipAddress,
               userAgent: created.userAgent,
             });
+            if (!reauthentication) await noteNewSignIn(accountMail, created);
           },
         },
         delete: {
@@ -441,6 +447,33 @@ function jwtForApiClients(config: Config) {
     // and hand it out in a `set-auth-jwt` header.
     disableSettingJwtHeader: true,
   });
+}
+
+/**
+ * Learns the sign-in's device and alerts the owner when it is new. A failure here (the database,
+ * the outbox) is logged, never a failed sign-in: the user did nothing wrong.
+ */
+async function noteNewSignIn(
+  accountMail: AccountMailContext,
+  created: { id: string; userId: string; ipAddress?: string | null; userAgent?: string | null },
+) {
+  try {
+    const [owner] = await accountMail.db
+      .select({ email: schema.user.email })
+      .from(schema.user)
+      .where(eq(schema.user.id, created.userId));
+    if (!owner) return;
+    await noteSignIn(accountMail, {
+      userId: created.userId,
+      email: owner.email,
+      sessionId: created.id,
+      ipAddress: created.ipAddress,
+      userAgent: created.userAgent,
+      at: new Date(),
+    });
+  } catch (error) {
+    accountMail.log.error({ err: error }, "New-device check failed");
+  }
 }
 
 export type Auth = ReturnType<typeof createAuth>;

@@ -46,7 +46,6 @@ export const ENDPOINT_CLOSED = "ENDPOINT_CLOSED";
 export type ClosedEndpoint = { use: string; note?: string } | { unavailable: string };
 
 const NO_SOCIAL = "this server signs in with email and password only (no social providers)";
-const NO_MAIL = "this server sends no mail (ADR 0007)";
 
 /**
  * Every Better Auth endpoint of the instance that is not exposed, keyed by Better Auth's path
@@ -88,11 +87,23 @@ export const CLOSED_AUTH_ENDPOINTS: Readonly<Record<string, ClosedEndpoint>> = {
   "/account-info": { unavailable: NO_SOCIAL },
   "/refresh-token": { unavailable: `${NO_SOCIAL}, so there are no provider tokens` },
   "/get-access-token": { unavailable: `${NO_SOCIAL}, so there are no provider tokens` },
-  "/request-password-reset": { unavailable: `password reset is not offered, as ${NO_MAIL}` },
-  "/reset-password": { unavailable: `password reset is not offered, as ${NO_MAIL}` },
-  "/reset-password/:token": { unavailable: `password reset is not offered, as ${NO_MAIL}` },
-  "/send-verification-email": { unavailable: `email verification is not offered, as ${NO_MAIL}` },
-  "/verify-email": { unavailable: `email verification is not offered, as ${NO_MAIL}` },
+  "/request-password-reset": {
+    use: "links.requestPasswordReset",
+    note: "its link's token is stored hashed and works once",
+  },
+  "/reset-password": {
+    use: "links.resetPassword",
+    note: "it also ends every session of the account",
+  },
+  "/reset-password/:token": {
+    use: "links.resetPassword",
+    note: "the mailed link opens the SPA's /reset-password page, which calls it",
+  },
+  "/send-verification-email": { use: "links.requestVerification" },
+  "/verify-email": {
+    use: "links.verifyEmail",
+    note: "its link works once and is stored hashed",
+  },
 };
 
 type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription" } };

@@ -3,8 +3,9 @@ import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
 import { changeEmailInput, changeNameInput, changePasswordInput } from "../../shared/schemas";
 import { EndReason } from "../../shared/session-events";
 import { emailChangeKey } from "../account/attempt-limit";
-import { changeEmail } from "../account/change-email";
 import { changeName } from "../account/change-name";
+import { requestEmailChange } from "../account/email-change";
+import { pendingLink } from "../account/links";
 import { forwardSetCookies } from "../sessions/authenticate/cookies";
 import { ReasonedError } from "../trpc/errors";
 import { freshProcedure, protectedProcedure, router } from "../trpc/init";
@@ -67,12 +68,16 @@ export const accountRouter = router({
     return { otherSessionsEnded };
   }),
 
-  /** Changes the email address (no mail is sent: this product has no mailer; the address is marked unverified). */
+  /**
+   * Asks to change the email address: a confirmation link goes to the new address and nothing
+   * changes until it is opened (`pending`); the old address is then told, with an undo link.
+   * With EMAIL_VERIFICATION=off the change is immediate (`changed`), the address unverified.
+   */
   changeEmail: freshProcedure.input(changeEmailInput).mutation(async ({ ctx, input }) => {
     // Every attempt counts (ADR 0018): the "taken" answer tells whether an address has an
     // account, so probing for addresses is limited like guessing passwords.
     await consumeAttemptOrRefuse(ctx, emailChangeKey(ctx.user.id));
-    const outcome = await changeEmail(ctx.db, ctx.user.id, input.newEmail);
+    const outcome = await requestEmailChange(ctx.accountMail, ctx.user.id, input.newEmail);
     if (outcome === "taken") {
       throw new ReasonedError("CONFLICT", ErrorReason.EMAIL_TAKEN, EMAIL_TAKEN_MESSAGE);
     }
@@ -83,9 +88,16 @@ export const accountRouter = router({
         "That is already your email address",
       );
     }
-    await ctx.sessions.changed({ userIds: [ctx.user.id] });
-    await refreshCookieCache(ctx);
-    return { email: input.newEmail };
+    if (outcome === "changed") await refreshCookieCache(ctx);
+    return { status: outcome, email: input.newEmail };
+  }),
+
+  /** The address an email change waits to be confirmed for, or null. */
+  pendingEmailChange: protectedProcedure.query(async ({ ctx }) => {
+    const pending = await pendingLink(ctx.db, ctx.user.id, "confirm_email_change");
+    return pending?.data.newEmail
+      ? { email: pending.data.newEmail, expiresAt: pending.expiresAt.toISOString() }
+      : null;
   }),
 
   /** Deletes the account; its sessions and credentials go with it (ASVS 7.4.2). */

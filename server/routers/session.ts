@@ -35,6 +35,8 @@ export const sessionRouter = router({
         name: ctx.user.name,
         email: ctx.user.email,
         emailVerified: ctx.user.emailVerified,
+        /** off: addresses are never verified (show no notice); optional; required. */
+        emailVerification: ctx.config.mail.emailVerification,
         createdAt: new Date(ctx.user.createdAt).toISOString(),
       },
       session: {

@@ -24,6 +24,7 @@ export async function createContext({ deps, headers, resHeaders }: ContextOption
     auth: deps.auth,
     config: deps.config,
     sessions: deps.sessions,
+    accountMail: deps.accountMail,
     headers,
     resHeaders,
     session: auth?.session ?? null,

@@ -56,6 +56,11 @@ export interface GateDependencies {
   readSessionCookie: SessionCookieReader;
   verifyJwt: JwtVerifier;
   activity: ActivityRecorder;
+  /**
+   * EMAIL_VERIFICATION=required: a session of an account whose address is not verified is
+   * refused (one made before the setting, or before an email change), not only sign-in.
+   */
+  requireVerifiedEmail: boolean;
 }
 
 export interface SessionGate {
@@ -104,6 +109,8 @@ const refusal = (reason: ErrorReason): Authentication => ({
 
 export function createSessionGate(deps: GateDependencies): SessionGate {
   const flaggedSessions = new Set<string>();
+  const verifiedEnough = (found: SessionWithUser) =>
+    !deps.requireVerifiedEmail || found.user.emailVerified;
   /** Carries out an `ended` decision: the session is deleted, recorded with its reason. */
   async function endForDecision(
     found: SessionWithUser,
@@ -188,6 +195,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
       return refusal(decision.refusal);
     }
     if (decision.bindingMismatch) await flagMismatch(found, decision.bindingMismatch, request);
+    if (!verifiedEnough(found)) return refusal(ErrorReason.EMAIL_NOT_VERIFIED);
     let auth: SessionWithUser | null = found;
     if (decision.refreshDue) {
       auth = await askBetterAuth(deps.auth, headers, resHeaders);
@@ -234,6 +242,7 @@ export function createSessionGate(deps: GateDependencies): SessionGate {
       return refusal(decision.refusal);
     }
     if (decision.bindingMismatch) await flagMismatch(found, decision.bindingMismatch, request);
+    if (!verifiedEnough(found)) return refusal(ErrorReason.EMAIL_NOT_VERIFIED);
     // A JWT never slides its session: only the cookie's owner (a browser) keeps it alive.
     await deps.activity.touch(found.session);
     return { auth: found, method: "jwt", explainNoSession: anonymous.explainNoSession };

@@ -94,7 +94,8 @@ export function startCleanupSchedule(
 export function describeCleanup(report: SessionCleanupReport): string {
   return (
     `Session cleanup: deleted ${report.sessionsDeleted} expired session(s), ` +
-    `${report.eventsDeleted} old event(s) and ${report.accountRateLimitsDeleted} ended account ` +
-    `rate-limit counter(s) in ${(report.ms / 1000).toFixed(1)} s`
+    `${report.eventsDeleted} old event(s), ${report.accountRateLimitsDeleted} ended account ` +
+    `rate-limit counter(s), ${report.linksDeleted} spent mail link(s) and ` +
+    `${report.mailsDeleted} old mail(s) in ${(report.ms / 1000).toFixed(1)} s`
   );
 }

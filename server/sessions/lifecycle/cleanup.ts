@@ -10,9 +10,14 @@ import { rowCount } from "../../../db/batches";
 import type { Database, DatabaseHandle } from "../../../db/client";
 import { session } from "../../../db/schema";
 import { pruneAccountRateLimits } from "../../account/attempt-limit";
+import { pruneLinks } from "../../account/links";
 import type { Config } from "../../env";
+import { pruneOutbox } from "../../mail/outbox";
 import { deleteOldEvents } from "./events";
 import { withEndCause } from "./session-store";
+
+/** Sent, failed and kept mails (recipient and subject; a kept one its links too) live this long. */
+export const MAIL_RETENTION_DAYS = 7;
 
 /** Rows per delete statement: large enough to be quick, small enough to hold locks briefly. */
 export const DEFAULT_CLEANUP_BATCH_SIZE = 5000;
@@ -130,6 +135,9 @@ export interface SessionCleanupReport extends CleanupResult {
   eventsDeleted: number;
   /** Per-account rate-limit counters whose window had ended. */
   accountRateLimitsDeleted: number;
+  /** Mail links expired (or used a day ago), and mails done with for longer than the retention. */
+  linksDeleted: number;
+  mailsDeleted: number;
 }
 
 /**
@@ -157,10 +165,16 @@ export async function runSessionCleanup(
     options.signal?.aborted || policy.accountRateLimitWindowSec === undefined
       ? 0
       : await pruneAccountRateLimits(handle.db, policy.accountRateLimitWindowSec, batchSize);
+  const linksDeleted = options.signal?.aborted ? 0 : await pruneLinks(handle.db, batchSize);
+  const mailsDeleted = options.signal?.aborted
+    ? 0
+    : await pruneOutbox(handle.db, MAIL_RETENTION_DAYS, batchSize);
   return {
     ...sessions,
     eventsDeleted,
     accountRateLimitsDeleted,
+    linksDeleted,
+    mailsDeleted,
     ms: Math.round(performance.now() - startedAt),
   };
 }

@@ -1,0 +1,52 @@
+/**
+ * How often a mail may be asked for (docs/security.md, "Links sent by mail"): per address, so
+ * nobody can flood someone else's inbox, and per client IP, so nobody can spray requests over
+ * many addresses. Counted before anything is looked up, so the answers are the same whether or
+ * not the address has an account.
+ */
+import type { RateLimitPolicy } from "../env";
+import { type AttemptDecision, consumeAttempt } from "./attempt-limit";
+import type { AccountMailContext } from "./mail-context";
+
+/** Reset and verification links per address: 3 every 15 minutes. */
+export const LINKS_PER_ADDRESS = { max: 3, windowSec: 15 * 60 };
+/** New-device alerts per account: 3 an hour; further sign-ins from new devices in that hour are not mailed. */
+export const ALERTS_PER_ACCOUNT = { max: 3, windowSec: 60 * 60 };
+
+function quota(policy: RateLimitPolicy, limit: { max: number; windowSec: number }) {
+  return { ...policy, accountMax: limit.max, accountWindowSec: limit.windowSec };
+}
+
+/** Counts a request for a link to `email` from `clientIp`; the first limit hit refuses it. */
+export async function consumeLinkRequest(
+  ctx: Pick<AccountMailContext, "db" | "config">,
+  purpose: "reset" | "verify",
+  email: string,
+  clientIp: string | null,
+): Promise<AttemptDecision> {
+  const { rateLimit } = ctx.config;
+  if (clientIp) {
+    const perIp = quota(rateLimit, { max: rateLimit.ipMax, windowSec: rateLimit.ipWindowSec });
+    const byIp = await consumeAttempt(ctx.db, perIp, `${purpose}-link-ip:${clientIp}`);
+    if (!byIp.allowed) return byIp;
+  }
+  return consumeAttempt(
+    ctx.db,
+    quota(rateLimit, LINKS_PER_ADDRESS),
+    `${purpose}-link:${email.trim().toLowerCase()}`,
+  );
+}
+
+/** Counts one new-device alert for the account; false when the hour's quota is used up. */
+export async function consumeAlertQuota(
+  ctx: Pick<AccountMailContext, "db" | "config">,
+  userId: string,
+): Promise<boolean> {
+  const decision = await consumeAttempt(
+    ctx.db,
+    // Always on (RATE_LIMIT=off included): this protects the inbox, not the server.
+    { ...quota(ctx.config.rateLimit, ALERTS_PER_ACCOUNT), enabled: true },
+    `new-device-alert:${userId}`,
+  );
+  return decision.allowed;
+}

@@ -1,0 +1,53 @@
+/**
+ * "This wasn't me": the link of a new-device alert ends the session it names, and only that
+ * one, without a sign-in (whoever reads the mail may have no session; the attacker's is the one
+ * to end). The page shows what the link will end before the user confirms.
+ */
+import { EndReason } from "../../shared/session-events";
+import type { Actor } from "../sessions/lifecycle/session-store";
+import { type LinkProblem, readLink, useLink } from "./links";
+import type { AccountMailContext } from "./mail-context";
+
+export interface ReportedSignIn {
+  device: string;
+  network: string;
+  at: string;
+}
+
+export type DescribeOutcome =
+  | { ok: true; signIn: ReportedSignIn }
+  | { ok: false; problem: LinkProblem };
+
+export async function describeReportedSignIn(
+  ctx: AccountMailContext,
+  token: string,
+): Promise<DescribeOutcome> {
+  const opened = await readLink(ctx.db, token, "end_session");
+  if (!opened.ok) return opened;
+  const { device = "", network = "", at = "" } = opened.link.data;
+  return { ok: true, signIn: { device, network, at } };
+}
+
+export type EndReportedOutcome =
+  | { ok: true; ended: boolean; signIn: ReportedSignIn }
+  | { ok: false; problem: LinkProblem };
+
+/** Ends the reported session (recorded as `not_me`); `ended` false when it had already ended. */
+export async function endReportedSession(
+  ctx: AccountMailContext,
+  token: string,
+  actor: Actor,
+): Promise<EndReportedOutcome> {
+  const opened = await useLink(ctx.db, token, "end_session");
+  if (!opened.ok) return opened;
+  const { userId, data } = opened.link;
+  const ended = await ctx.sessions.endById(userId, data.sessionId ?? "", EndReason.NOT_ME, {
+    // The owner, from the device that opened the mail.
+    userId,
+    sessionId: null,
+    ipAddress: actor.ipAddress,
+    userAgent: actor.userAgent,
+  });
+  const { device = "", network = "", at = "" } = data;
+  return { ok: true, ended, signIn: { device, network, at } };
+}
