@@ -57,7 +57,8 @@ async function learnDevice(ctx: AccountMailContext, signIn: SignIn): Promise<boo
   return (known?.count ?? 0) > 0;
 }
 
-function describeSignIn(signIn: SignIn) {
+/** "Firefox 132 on Linux" and "203.0.113.7 (network 203.0.113.0/24)", as mails name them. */
+export function describeSignIn(signIn: { ipAddress?: string | null; userAgent?: string | null }) {
   const { browser, os } = describeDevice(signIn.userAgent ?? null);
   const device = [browser, os].filter(Boolean).join(" on ") || "An unknown browser";
   const network = signIn.ipAddress

@@ -126,3 +126,20 @@ export function newDeviceAlertMail(
     },
   ]);
 }
+
+export function passwordChangedNoticeMail(
+  to: string,
+  details: NewDeviceDetails,
+  resetUrl: string,
+): OutgoingMail {
+  return compose("password_changed", to, `Your ${PRODUCT} password was changed`, [
+    { text: "The password of your account was just changed:" },
+    {
+      text: `Device: ${details.device}\nNetwork: ${details.network}\nTime: ${details.at.toUTCString()}`,
+    },
+    {
+      text: "If this was you, there is nothing to do. If it was not, someone has your password or one of your sessions: reset your password now, which signs every device out.",
+      link: { label: "Reset my password", url: resetUrl },
+    },
+  ]);
+}

@@ -6,7 +6,9 @@ import { emailChangeKey } from "../account/attempt-limit";
 import { changeName } from "../account/change-name";
 import { requestEmailChange } from "../account/email-change";
 import { pendingLink } from "../account/links";
+import { sendPasswordChangedNotice } from "../account/password-notice";
 import { forwardSetCookies } from "../sessions/authenticate/cookies";
+import { requestOrigin } from "../sessions/lifecycle/request-origin";
 import { ReasonedError } from "../trpc/errors";
 import { freshProcedure, protectedProcedure, router } from "../trpc/init";
 import { consumeAttemptOrRefuse, withPasswordAttemptLimit } from "./attempt-limits";
@@ -65,6 +67,7 @@ export const accountRouter = router({
       input.newPassword,
       input.revokeOtherSessions ? EndReason.PASSWORD_CHANGE : null,
     );
+    await sendPasswordChangedNotice(ctx.accountMail, ctx.user, requestOrigin(ctx.headers));
     return { otherSessionsEnded };
   }),
 
