@@ -29,7 +29,8 @@ export function createLaterQueue(log: MailFlowLog) {
   const pending = new Set<Promise<void>>();
   return {
     later(work: () => Promise<void>) {
-      const task: Promise<void> = Promise.resolve()
+      // Started on the next turn of the event loop: the answer is written first.
+      const task: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
         .then(work)
         .catch((error: unknown) => log.error({ err: error }, "Account mail task failed"))
         .finally(() => pending.delete(task));

@@ -26,6 +26,16 @@ export const GENEROUS_RATE_LIMITS = {
   RATE_LIMIT_ACCOUNT_MAX: "100000",
 };
 
+/**
+ * Production needs an SMTP server while a mail feature is on (server/env.ts); suites about
+ * something else (cookies, origins) run production with the mail features off instead.
+ */
+export const MAIL_FEATURES_OFF = {
+  PASSWORD_RESET: "off",
+  EMAIL_VERIFICATION: "off",
+  NEW_DEVICE_ALERTS: "off",
+};
+
 /** Configuration as the server would parse it, with a fixed secret and overrides. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return parseConfig({

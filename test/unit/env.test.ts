@@ -2,6 +2,11 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../server/env";
 
 const SECRET = "x".repeat(32);
+/** What production needs to send mail (server/env.ts). */
+const SMTP = {
+  SMTP_URL: "smtp://mail.example.com:587",
+  MAIL_FROM: "Sessions <no-reply@example.com>",
+};
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -94,12 +99,12 @@ describe("parseConfig", () => {
   });
 
   it("requires a secret in production and listens on all interfaces there", () => {
-    expect(problemsOf({ NODE_ENV: "production", BETTER_AUTH_SECRET: "" })).toEqual([
+    expect(problemsOf({ NODE_ENV: "production", BETTER_AUTH_SECRET: "", ...SMTP })).toEqual([
       "BETTER_AUTH_SECRET is required in production (at least 32 random characters)",
     ]);
-    expect(parseConfig({ NODE_ENV: "production", BETTER_AUTH_SECRET: SECRET }).http.host).toBe(
-      "0.0.0.0",
-    );
+    expect(
+      parseConfig({ NODE_ENV: "production", BETTER_AUTH_SECRET: SECRET, ...SMTP }).http.host,
+    ).toBe("0.0.0.0");
   });
 
   it("refuses an update age that is not shorter than the lifetime", () => {
@@ -146,6 +151,7 @@ describe("parseConfig", () => {
       NODE_ENV: "production",
       BETTER_AUTH_SECRET: SECRET,
       BASE_URL: "http://localhost:4000",
+      ...SMTP,
     });
     expect(production.http.trustedOrigins).toEqual(["http://localhost:4000"]);
     const remote = parseConfig({ BETTER_AUTH_SECRET: SECRET, BASE_URL: "http://app.test:4000" });
@@ -218,7 +224,7 @@ describe("parseConfig", () => {
   });
   it("limits password attempts by default in every NODE_ENV, unless RATE_LIMIT=off", () => {
     for (const NODE_ENV of ["development", "test", "production"]) {
-      expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV }).rateLimit).toEqual({
+      expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV, ...SMTP }).rateLimit).toEqual({
         enabled: true,
         ipMax: 10,
         ipWindowSec: 60,
