@@ -6,12 +6,12 @@
 import { and, eq } from "drizzle-orm";
 import { user } from "../../db/schema";
 import { SessionEventType } from "../../shared/session-events";
-import { linkUrl, verificationMail } from "../mail/messages";
+import { existingAccountMail, linkUrl, verificationMail } from "../mail/messages";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import type { AttemptDecision } from "./attempt-limit";
 import { issueLink, LINK_LIFETIME_SEC, type LinkProblem, redeemLink } from "./links";
 import type { AccountMailContext } from "./mail-context";
-import { consumeLinkRequest } from "./mail-limits";
+import { consumeLinkRequest, consumeMailToAddress } from "./mail-limits";
 
 /** Sends a verification link for the user's current address. */
 export async function sendVerificationLink(
@@ -70,4 +70,20 @@ export async function verifyEmail(ctx: AccountMailContext, token: string): Promi
     type: SessionEventType.EMAIL_VERIFIED,
   });
   return { ok: true, email };
+}
+
+/**
+ * Under `required`, sign-up answers alike whether or not the address has an account (ADR 0027).
+ * The owner of a taken address learns of the attempt by mail instead, with a way in, at most
+ * LINKS_PER_ADDRESS times a window.
+ */
+export async function noteSignUpForExistingAccount(
+  ctx: AccountMailContext,
+  owner: { email: string },
+): Promise<void> {
+  if (!(await consumeMailToAddress(ctx, "existing-account", owner.email))) return;
+  const { baseUrl } = ctx.mailer;
+  await ctx.mailer.send(
+    existingAccountMail(owner.email, `${baseUrl}/sign-in`, `${baseUrl}/forgot-password`),
+  );
 }

@@ -50,3 +50,17 @@ export async function consumeAlertQuota(
   );
   return decision.allowed;
 }
+
+/** Counts a mail to `email` that nobody asked for by name (a notice); false over the address's quota. */
+export async function consumeMailToAddress(
+  ctx: Pick<AccountMailContext, "db" | "config">,
+  kind: string,
+  email: string,
+): Promise<boolean> {
+  const decision = await consumeAttempt(
+    ctx.db,
+    { ...quota(ctx.config.rateLimit, LINKS_PER_ADDRESS), enabled: true },
+    `${kind}:${email.trim().toLowerCase()}`,
+  );
+  return decision.allowed;
+}

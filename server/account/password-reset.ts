@@ -11,7 +11,7 @@ import { linkUrl, passwordResetMail } from "../mail/messages";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import type { Actor } from "../sessions/lifecycle/session-store";
 import { type AttemptDecision, clearAttempts, signInAttemptKey } from "./attempt-limit";
-import { issueLink, LINK_LIFETIME_SEC, type LinkProblem, redeemLink } from "./links";
+import { issueLink, LINK_LIFETIME_SEC, type LinkProblem, readLink, redeemLink } from "./links";
 import type { AccountMailContext } from "./mail-context";
 import { consumeLinkRequest } from "./mail-limits";
 
@@ -47,7 +47,10 @@ export async function resetPassword(
   newPassword: string,
   actor: Actor,
 ): Promise<ResetOutcome> {
-  // Hashed first (scrypt, ~150 ms): the link is used only once the new password is ready.
+  // A link that cannot work is refused before the password is hashed (scrypt, ~150 ms of CPU):
+  // made-up tokens must not buy CPU time. The link is used only once the hash is ready.
+  const checked = await readLink(ctx.db, token, "reset_password");
+  if (!checked.ok) return checked;
   const hash = await ctx.hashPassword(newPassword);
   const opened = await redeemLink(ctx.db, token, "reset_password");
   if (!opened.ok) return opened;

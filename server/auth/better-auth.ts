@@ -20,7 +20,7 @@ import {
   signInAttemptKey,
   tooManyAttemptsMessage,
 } from "../account/attempt-limit";
-import { sendVerificationLink } from "../account/email-verification";
+import { noteSignUpForExistingAccount, sendVerificationLink } from "../account/email-verification";
 import type { AccountMailContext } from "../account/mail-context";
 import { noteSignIn } from "../account/new-device-alert";
 import type { Config } from "../env";
@@ -237,6 +237,10 @@ export function createAuth({ db, config, sessions, liveness, accountMail }: Auth
       // Under `required`, sign-in of an unverified account is refused (403 EMAIL_NOT_VERIFIED)
       // and sign-up starts no session; the gate refuses such sessions too.
       requireEmailVerification: config.mail.emailVerification === "required",
+      // Under `required` a sign-up with a taken address answers as if it worked; its owner is told.
+      onExistingUserSignUp: async ({ user }) => {
+        await noteSignUpForExistingAccount(accountMail, user);
+      },
       // Better Auth's reset still exists as a server API (`auth.api.resetPassword`): whoever
       // calls it ends every session too, recorded with its reason (ASVS 7.4.3).
       revokeSessionsOnPasswordReset: false,

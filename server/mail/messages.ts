@@ -143,3 +143,15 @@ export function passwordChangedNoticeMail(
     },
   ]);
 }
+
+export function existingAccountMail(to: string, signInUrl: string, resetUrl: string): OutgoingMail {
+  return compose("existing_account", to, `You already have a ${PRODUCT} account`, [
+    { text: `Someone (we hope you) tried to create an account with ${to}, which already has one.` },
+    { text: "Sign in with it instead:", link: { label: "Sign in", url: signInUrl } },
+    {
+      text: "Forgot the password? Choose a new one:",
+      link: { label: "Reset my password", url: resetUrl },
+    },
+    { text: "If this was not you, ignore this mail: nothing was changed." },
+  ]);
+}
