@@ -44,12 +44,19 @@ export interface SpaHarness {
 }
 
 /**
+ * The server's environment, or a function that gives it when the server starts: for values known
+ * only once an earlier `beforeAll` ran, such as the address of a test SMTP server
+ * (`useSmtpInbox`, registered before `useSpa`, starts first).
+ */
+export type SpaEnv = Record<string, string> | (() => Record<string, string>);
+
+/**
  * The harness for the calling describe (started before its tests, closed after them), as
  * `useTestServer` is for HTTP suites: the SPA built by the e2e project's global setup, served by
  * a real server on `kind` with `env`, and a Chromium.
  */
-export function useSpa(kind: DatabaseKind, env: Record<string, string> = {}): SpaHarness {
-  return useStarted("useSpa", () => startSpa(kind, env));
+export function useSpa(kind: DatabaseKind, env: SpaEnv = {}): SpaHarness {
+  return useStarted("useSpa", () => startSpa(kind, typeof env === "function" ? env() : env));
 }
 
 export async function startSpa(kind: DatabaseKind, env: Record<string, string> = {}) {
