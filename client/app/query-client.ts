@@ -5,11 +5,14 @@ import { type SignInNotice, sessionEndedNotice } from "../lib/return-path";
 /**
  * One QueryClient whose caches watch every query and mutation: whichever request first learns
  * that the session ended (revoked on another device, evicted, expired) sends the user to
- * sign-in, with a notice that says why.
+ * sign-in, with a notice that says why. The public pages (links in mails) need no session and
+ * pass no handler.
  */
-export function createQueryClient(onSessionEnded: (notice: SignInNotice) => void) {
+export function createQueryClient(onSessionEnded?: (notice: SignInNotice) => void) {
   const onError = (error: unknown) => {
-    if (isSessionEnded(error)) onSessionEnded(sessionEndedNotice(reasonOf(error)));
+    if (onSessionEnded && isSessionEnded(error)) {
+      onSessionEnded(sessionEndedNotice(reasonOf(error)));
+    }
   };
   return new QueryClient({
     queryCache: new QueryCache({ onError }),

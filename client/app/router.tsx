@@ -16,7 +16,7 @@ function lazyPage<Module>(
 
 // Sign-in is the first page of every signed-out visit: it ships in the entry chunk with React,
 // the router and Better Auth's client. Everything else loads on demand, and the signed-in area
-// brings tRPC and React Query with it (ADR 0025).
+// and the public pages that call the API bring tRPC and React Query with them (ADR 0025).
 const SignUpPage = lazyPage(
   () => import("../features/auth/sign-up-page"),
   (m) => m.SignUpPage,
@@ -28,6 +28,38 @@ const NotFoundPage = lazyPage(
 const SignedInApp = lazyPage(
   () => import("./signed-in-app"),
   (m) => m.SignedInApp,
+);
+const PublicApp = lazyPage(
+  () => import("./public-app"),
+  (m) => m.PublicApp,
+);
+const ForgotPasswordPage = lazyPage(
+  () => import("../features/mail-links/forgot-password-page"),
+  (m) => m.ForgotPasswordPage,
+);
+const ResetPasswordPage = lazyPage(
+  () => import("../features/mail-links/reset-password-page"),
+  (m) => m.ResetPasswordPage,
+);
+const VerifyEmailPage = lazyPage(
+  () => import("../features/mail-links/verify-email-page"),
+  (m) => m.VerifyEmailPage,
+);
+const ConfirmEmailPage = lazyPage(
+  () => import("../features/mail-links/confirm-email-page"),
+  (m) => m.ConfirmEmailPage,
+);
+const UndoEmailChangePage = lazyPage(
+  () => import("../features/mail-links/undo-email-change-page"),
+  (m) => m.UndoEmailChangePage,
+);
+const NotMePage = lazyPage(
+  () => import("../features/mail-links/not-me-page"),
+  (m) => m.NotMePage,
+);
+const DevMailboxPage = lazyPage(
+  () => import("../features/dev-mailbox/dev-mailbox-page"),
+  (m) => m.DevMailboxPage,
 );
 const HomePage = lazyPage(
   () => import("../features/home/home-page"),
@@ -55,6 +87,16 @@ export function AppRoutes() {
           <Route path="sessions" element={<SessionsPage />} />
           <Route path="activity" element={<ActivityPage />} />
           <Route path="account" element={<AccountPage />} />
+        </Route>
+        {/* The pages links in mails open (server/mail/messages.ts), and the dev mailbox. */}
+        <Route element={<PublicApp />}>
+          <Route path="forgot-password" element={<ForgotPasswordPage />} />
+          <Route path="reset-password" element={<ResetPasswordPage />} />
+          <Route path="verify-email" element={<VerifyEmailPage />} />
+          <Route path="confirm-email" element={<ConfirmEmailPage />} />
+          <Route path="undo-email-change" element={<UndoEmailChangePage />} />
+          <Route path="not-me" element={<NotMePage />} />
+          <Route path="dev/mailbox" element={<DevMailboxPage />} />
         </Route>
         <Route path="sign-in" element={<SignInPage />} />
         <Route path="sign-up" element={<SignUpPage />} />

@@ -75,6 +75,7 @@ export type SignInNotice =
   | "revoked"
   | "expired"
   | "binding"
+  | "email-not-verified"
   | "signed-out"
   | "signed-out-everywhere"
   | "deleted";
@@ -94,6 +95,11 @@ export const signInNotices: Record<SignInNotice, { message: string; tone: "info"
   expired: { message: "Your session expired. Sign in again.", tone: "info" },
   binding: {
     message: "Your session was ended because it was used from another network or browser.",
+    tone: "info",
+  },
+  "email-not-verified": {
+    message:
+      "Verify your email address to continue: open the link we sent to it, then sign in again.",
     tone: "info",
   },
   "signed-out": { message: "You are signed out.", tone: "success" },
@@ -120,6 +126,8 @@ export function sessionEndedNotice(reason: ErrorReason | null): SignInNotice {
       return "expired";
     case ErrorReason.SESSION_BINDING_MISMATCH:
       return "binding";
+    case ErrorReason.EMAIL_NOT_VERIFIED:
+      return "email-not-verified";
     default:
       return "session-ended";
   }

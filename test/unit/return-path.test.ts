@@ -192,6 +192,7 @@ describe("sign-in notices", () => {
     expect(sessionEndedNotice(ErrorReason.SESSION_REVOKED)).toBe("revoked");
     expect(sessionEndedNotice(ErrorReason.SESSION_EXPIRED)).toBe("expired");
     expect(sessionEndedNotice(ErrorReason.SESSION_BINDING_MISMATCH)).toBe("binding");
+    expect(sessionEndedNotice(ErrorReason.EMAIL_NOT_VERIFIED)).toBe("email-not-verified");
     expect(sessionEndedNotice(ErrorReason.SESSION_REQUIRED)).toBe("session-ended");
     expect(sessionEndedNotice(null)).toBe("session-ended");
     expect(signInNotices.evicted.message).toMatch(/signed in on another device/);

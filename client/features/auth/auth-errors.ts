@@ -8,7 +8,12 @@ import { ErrorReason } from "../../../shared/errors";
 import { isRefusedOrigin, refusedOriginMessage } from "../../lib/refused-origin";
 
 export type AuthField = "name" | "email" | "password";
-export type AuthFailure = { field: AuthField | null; message: string };
+export type AuthFailure = {
+  field: AuthField | null;
+  message: string;
+  /** Sign-in refused until the address is verified (EMAIL_VERIFICATION=required): offer a new link. */
+  unverified?: boolean;
+};
 
 export interface BetterAuthError {
   code?: string | undefined;
@@ -36,6 +41,13 @@ export function describeAuthError(error: BetterAuthError): AuthFailure {
       return { field: "password", message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` };
     case "INVALID_EMAIL":
       return { field: "email", message: "Enter a valid email address." };
+    // EMAIL_VERIFICATION=required: the password was right, the address is not verified yet.
+    case ErrorReason.EMAIL_NOT_VERIFIED:
+      return {
+        field: null,
+        message: "Verify your email address first: open the link we sent to it when you signed up.",
+        unverified: true,
+      };
     // Policy `deny`: the account is signed in on as many devices as allowed.
     case ErrorReason.SESSION_LIMIT_REACHED:
       return {

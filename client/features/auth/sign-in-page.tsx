@@ -1,10 +1,10 @@
 import { type FormEvent, useState } from "react";
 import { Link, Navigate } from "react-router";
 import { Alert } from "../../components/alert";
+import { AuthCard } from "../../components/auth-card";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";
 import { isSignInNotice, signInNotices } from "../../lib/return-path";
-import { AuthCard } from "./auth-card";
 import { useAuthForm, withNext } from "./use-auth-form";
 
 /**
@@ -42,7 +42,24 @@ export function SignInPage() {
       {isSignInNotice(notice) && (
         <Alert tone={signInNotices[notice].tone}>{signInNotices[notice].message}</Alert>
       )}
-      {form.formError && <Alert tone="error">{form.formError}</Alert>}
+      {notice === "email-not-verified" && (
+        <p className="center">
+          <Link to="/verify-email">Send a new verification link</Link>
+        </p>
+      )}
+      {form.formError && (
+        <Alert tone="error">
+          {form.formError}
+          {form.failure?.unverified && (
+            <>
+              {" "}
+              <Link to="/verify-email" state={{ email }}>
+                Send a new link
+              </Link>
+            </>
+          )}
+        </Alert>
+      )}
       <form onSubmit={submit} onFocus={() => void loadSchemas()} noValidate className="stack">
         <TextField
           label="Email"
@@ -62,6 +79,11 @@ export function SignInPage() {
           error={form.fieldError("password")}
           required
         />
+        <p className="field-aside">
+          <Link to="/forgot-password" state={{ email }}>
+            Forgot password?
+          </Link>
+        </p>
         <button type="submit" className="button primary wide" disabled={form.pending}>
           {form.pending ? "Signing in…" : "Sign in"}
         </button>

@@ -3,9 +3,9 @@ import { Link, Navigate } from "react-router";
 import { PASSWORD_MIN_LENGTH } from "../../../shared/api-limits";
 import { emailSchema, nameSchema, passwordSchema } from "../../../shared/schemas";
 import { Alert } from "../../components/alert";
+import { AuthCard } from "../../components/auth-card";
 import { TextField } from "../../components/text-field";
 import { authClient } from "../../lib/auth-client";
-import { AuthCard } from "./auth-card";
 import { useAuthForm, withNext } from "./use-auth-form";
 
 export function SignUpPage() {
@@ -13,6 +13,7 @@ export function SignUpPage() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const [checkInbox, setCheckInbox] = useState<string | null>(null);
 
   if (form.signedIn) return <Navigate to={form.next} replace />;
 
@@ -35,10 +36,39 @@ export function SignUpPage() {
       form.setFailure({ field: "password", message: `${message}.` });
       return;
     }
-    await form.send(() =>
-      authClient.signUp.email({ name: parsedName.data, email: parsedEmail.data, password }),
+    await form.send(
+      () => authClient.signUp.email({ name: parsedName.data, email: parsedEmail.data, password }),
+      // EMAIL_VERIFICATION=required: sign-up starts no session until the address is verified
+      // (and answers alike for an address that has an account). Ask the server, not guess.
+      async () => {
+        const { data, error } = await authClient.getSession();
+        if (data || error) return false;
+        setCheckInbox(parsedEmail.data);
+        return true;
+      },
     );
   };
+
+  if (checkInbox) {
+    return (
+      <AuthCard title="Check your inbox">
+        <p data-testid="sign-up-check-inbox">
+          We sent a link to <strong>{checkInbox}</strong>. Open it to verify your address, then sign
+          in.
+        </p>
+        <p className="muted small">
+          No mail after a few minutes? Check the spam folder, or{" "}
+          <Link to="/verify-email" state={{ email: checkInbox }}>
+            send a new link
+          </Link>
+          .
+        </p>
+        <Link className="button primary wide" to={withNext("/sign-in", form.next)}>
+          Sign in
+        </Link>
+      </AuthCard>
+    );
+  }
 
   return (
     <AuthCard title="Create your account">

@@ -19,13 +19,23 @@ export function useAuthForm() {
   const [failure, setFailure] = useState<AuthFailure | null>(null);
   const [pending, setPending] = useState(false);
 
-  /** Sends the form; on success the user goes to `next`, whose page reads the new session. */
-  const send = async (call: () => Promise<{ error: BetterAuthError | null }>) => {
+  /**
+   * Sends the form; on success the user goes to `next`, whose page reads the new session, unless
+   * `stay` (asked after a success) says the page has more to show.
+   */
+  const send = async (
+    call: () => Promise<{ error: BetterAuthError | null }>,
+    stay?: () => Promise<boolean>,
+  ) => {
     setPending(true);
     setFailure(null);
     const { error } = await call();
     if (error) {
       setFailure(describeAuthError(error));
+      setPending(false);
+      return;
+    }
+    if (stay && (await stay())) {
       setPending(false);
       return;
     }
