@@ -6,6 +6,7 @@ import { trpc } from "../lib/trpc";
 import { useSignOut } from "../lib/use-sign-out";
 import { LoadingPage } from "./loading-page";
 import { useSessionEnded } from "./session-ended";
+import { UnverifiedEmailNotice } from "./unverified-email-notice";
 
 /**
  * The shell of every signed-in page. It renders its page only with a live session; otherwise it
@@ -82,6 +83,9 @@ export function SignedInLayout() {
       <main className="page">
         {failed && (
           <Alert tone="error">Signing out failed. Check your connection and try again.</Alert>
+        )}
+        {user.emailVerification !== "off" && !user.emailVerified && (
+          <UnverifiedEmailNotice email={user.email} />
         )}
         {/* A page's code loads on its first visit; the header stays meanwhile. */}
         <Suspense fallback={<p className="muted">Loading…</p>}>

@@ -15,7 +15,7 @@ export function AccountPage() {
       <h1>Account</h1>
       <ChangeNameForm currentName={user.name} />
       <ChangePasswordForm />
-      <ChangeEmailForm currentEmail={user.email} />
+      <ChangeEmailForm currentEmail={user.email} emailVerification={user.emailVerification} />
       <DeleteAccountSection />
     </>
   );

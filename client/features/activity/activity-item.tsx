@@ -27,7 +27,9 @@ export function ActivityItem({ event, endedDevice }: ActivityItemProps) {
           {event.isCurrentSession && <span className="badge">This device</span>}
         </p>
         <p className="muted small">
-          {deviceTitle(event.device)} · {event.ipAddress ?? "unknown address"} ·{" "}
+          {/* An account event made by opening a link (verify, confirm) has no device of its own. */}
+          {(event.userAgent || event.ipAddress) &&
+            `${deviceTitle(event.device)} · ${event.ipAddress ?? "unknown address"} · `}
           <time dateTime={event.at} title={formatAbsolute(event.at)}>
             {formatRelative(event.at)}
           </time>

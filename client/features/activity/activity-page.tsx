@@ -31,8 +31,9 @@ export function ActivityPage() {
         </button>
       </div>
       <p className="muted">
-        Sign-ins, sign-outs and why sessions ended, newest first. If you don’t recognise something,
-        sign that device out on the Sessions page and change your password.
+        Sign-ins, sign-outs, why sessions ended, and changes to your password or address, newest
+        first. If you don’t recognise something, sign that device out on the Sessions page and
+        change your password.
       </p>
       {activity.isPending && (
         <p className="muted" aria-busy="true">

@@ -6,8 +6,19 @@ import {
 } from "../../../shared/session-events";
 import { deviceTitle } from "../../lib/device-label";
 
-/** Picks the icon and its colour: a sign-in, a sign-out, a forced end, an expiry, a warning. */
-export type EventTone = "signed-in" | "signed-out" | "ended" | "expired" | "warning" | "neutral";
+/**
+ * Picks the icon and its colour: a sign-in, a sign-out, a forced end, an expiry, a warning, a
+ * change to the account's password or address made with a link sent by mail.
+ */
+export type EventTone =
+  | "signed-in"
+  | "signed-out"
+  | "ended"
+  | "expired"
+  | "warning"
+  | "password"
+  | "email"
+  | "neutral";
 
 export interface EventDescription {
   /** What happened: "Signed in", "Ended by the session limit". */
@@ -54,6 +65,21 @@ function describeType(
         headline: `Used from another ${mismatchOf(event.reason)} — flagged`,
         tone: "warning",
       };
+    // Account events: about the account, not one session (their sessionId is empty).
+    case SessionEventType.PASSWORD_RESET:
+      return {
+        headline: "Password reset with a link sent by mail (every device signed out)",
+        tone: "password",
+      };
+    case SessionEventType.EMAIL_VERIFIED:
+      return { headline: "Email address verified", tone: "email" };
+    case SessionEventType.EMAIL_CHANGED:
+      return { headline: "Email address changed (confirmed from the new address)", tone: "email" };
+    case SessionEventType.EMAIL_CHANGE_UNDONE:
+      return {
+        headline: "Email address change undone from the previous address (every device signed out)",
+        tone: "warning",
+      };
   }
   // A type this build of the SPA does not know yet.
   return { headline: "Session changed", tone: "neutral" };
@@ -89,6 +115,18 @@ function describeEnd(reason: string | null, endedDevice: string | null): EventDe
         "because it was used from another network or browser",
         "Ended because it was used from another network or browser",
         "ended",
+      );
+    case EndReason.NOT_ME:
+      return by(
+        "with “This wasn’t me” in a new sign-in alert",
+        "Ended with “This wasn’t me” in a new sign-in alert",
+        "ended",
+      );
+    case EndReason.EMAIL_CHANGE_UNDONE:
+      return by(
+        "when an email address change was undone",
+        "Ended when an email address change was undone",
+        "signed-out",
       );
     case EndReason.ACCOUNT_DELETED:
       return { headline: "Ended because the account was deleted", tone: "ended" };
