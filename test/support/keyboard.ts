@@ -6,6 +6,7 @@
  */
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
+import { SCHEMES } from "./axe";
 
 /** One stop of a Tab walk: which element had focus, and how its focus showed. */
 export interface FocusStop {
@@ -195,4 +196,18 @@ export function expectVisibleFocus(stops: FocusStop[], where: string) {
     .filter((stop) => !stop.changed || stop.contrast < 3 || !stop.inView)
     .map((stop) => `${stop.name}: ${stop.outline}, contrast ${stop.contrast.toFixed(2)}`);
   expect(hidden, `focus not visible on ${where}`).toEqual([]);
+}
+
+/** Tabs through the whole page in each colour scheme: every control in order, each focus visible. */
+export async function expectKeyboardWalk(page: Page, where: string) {
+  try {
+    for (const colorScheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme });
+      const stops = await tabThroughPage(page);
+      expect(stops.map((stop) => stop.name)).toEqual(await tabbableNames(page));
+      expectVisibleFocus(stops, `${where} (${colorScheme})`);
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: "light" });
+  }
 }
