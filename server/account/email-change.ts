@@ -12,7 +12,7 @@ import { EndReason, SessionEventType } from "../../shared/session-events";
 import { emailChangeConfirmMail, emailChangedNoticeMail, linkUrl } from "../mail/messages";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import type { Actor } from "../sessions/lifecycle/session-store";
-import { cancelLinks, issueLink, LINK_LIFETIME_SEC, type LinkProblem, useLink } from "./links";
+import { cancelLinks, consumeLink, issueLink, LINK_LIFETIME_SEC, type LinkProblem } from "./links";
 import type { AccountMailContext } from "./mail-context";
 
 export type ChangeEmailOutcome = "pending" | "changed" | "taken" | "unchanged";
@@ -86,7 +86,7 @@ export async function confirmEmailChange(
   ctx: AccountMailContext,
   token: string,
 ): Promise<ConfirmOutcome> {
-  const opened = await useLink(ctx.db, token, "confirm_email_change");
+  const opened = await consumeLink(ctx.db, token, "confirm_email_change");
   if (!opened.ok) return opened;
   const { userId, data } = opened.link;
   const { oldEmail = "", newEmail = "" } = data;
@@ -127,7 +127,7 @@ export async function undoEmailChange(
   token: string,
   actor: Actor,
 ): Promise<UndoOutcome> {
-  const opened = await useLink(ctx.db, token, "undo_email_change");
+  const opened = await consumeLink(ctx.db, token, "undo_email_change");
   if (!opened.ok) return opened;
   const { userId, data } = opened.link;
   const oldEmail = data.oldEmail ?? "";

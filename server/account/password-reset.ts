@@ -11,7 +11,7 @@ import { linkUrl, passwordResetMail } from "../mail/messages";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import type { Actor } from "../sessions/lifecycle/session-store";
 import { type AttemptDecision, clearAttempts, signInAttemptKey } from "./attempt-limit";
-import { issueLink, LINK_LIFETIME_SEC, type LinkProblem, useLink } from "./links";
+import { consumeLink, issueLink, LINK_LIFETIME_SEC, type LinkProblem } from "./links";
 import type { AccountMailContext } from "./mail-context";
 import { consumeLinkRequest } from "./mail-limits";
 
@@ -49,7 +49,7 @@ export async function resetPassword(
 ): Promise<ResetOutcome> {
   // Hashed first (scrypt, ~150 ms): the link is used only once the new password is ready.
   const hash = await ctx.hashPassword(newPassword);
-  const opened = await useLink(ctx.db, token, "reset_password");
+  const opened = await consumeLink(ctx.db, token, "reset_password");
   if (!opened.ok) return opened;
   const { userId } = opened.link;
   const [owner] = await ctx.db

@@ -5,7 +5,7 @@
  */
 import { EndReason } from "../../shared/session-events";
 import type { Actor } from "../sessions/lifecycle/session-store";
-import { type LinkProblem, readLink, useLink } from "./links";
+import { consumeLink, type LinkProblem, readLink } from "./links";
 import type { AccountMailContext } from "./mail-context";
 
 export interface ReportedSignIn {
@@ -38,7 +38,7 @@ export async function endReportedSession(
   token: string,
   actor: Actor,
 ): Promise<EndReportedOutcome> {
-  const opened = await useLink(ctx.db, token, "end_session");
+  const opened = await consumeLink(ctx.db, token, "end_session");
   if (!opened.ok) return opened;
   const { userId, data } = opened.link;
   const ended = await ctx.sessions.endById(userId, data.sessionId ?? "", EndReason.NOT_ME, {
