@@ -47,6 +47,8 @@ export function reasonForSessionEnd(endReason: string | null): ErrorReason {
     case EndReason.PASSWORD_CHANGE:
     case EndReason.PASSWORD_RESET:
     case EndReason.ACCOUNT_DELETED:
+    case EndReason.NOT_ME:
+    case EndReason.EMAIL_CHANGE_UNDONE:
       return ErrorReason.SESSION_REVOKED;
     default:
       // Signed out, replaced or re-authenticated on this very device: nothing to explain.
