@@ -226,7 +226,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     await schedule.stop();
 
     expect(lines[0]).toMatch(
-      /^Session cleanup: deleted 1 expired session\(s\), 0 old event\(s\) and 0 ended account rate-limit counter\(s\) in /,
+      /^Session cleanup: deleted 1 expired session\(s\), 0 old event\(s\), 0 ended account rate-limit counter\(s\), 0 spent mail link\(s\) and 0 old mail\(s\) in /,
     );
     expect(onError).not.toHaveBeenCalled();
     expect(await remainingOf([expired])).toEqual([]);

@@ -26,6 +26,17 @@ export const GENEROUS_RATE_LIMITS = {
   RATE_LIMIT_ACCOUNT_MAX: "100000",
 };
 
+/**
+ * NODE_ENV=production for suites about something other than mail: production refuses to start
+ * without SMTP_URL while a mail feature is on (server/env.ts), so these turn every one off.
+ */
+export const PRODUCTION_WITHOUT_MAIL = {
+  NODE_ENV: "production",
+  EMAIL_VERIFICATION: "off",
+  PASSWORD_RESET: "off",
+  NEW_DEVICE_ALERTS: "off",
+};
+
 /** Configuration as the server would parse it, with a fixed secret and overrides. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return parseConfig({
