@@ -170,6 +170,39 @@ describe.each(databaseKinds)("new-device alerts on %s", (kind) => {
     );
   });
 
+  it.each([
+    {
+      how: "re-authenticates",
+      replace: (intruder: HttpClient, credentials: Credentials) =>
+        intruder.mutate("session.reauthenticate", { password: credentials.password }),
+    },
+    {
+      how: "signs in again in the same browser",
+      replace: (intruder: HttpClient, credentials: Credentials) => intruder.signIn(credentials),
+    },
+  ])(
+    "the link still ends the reported sign-in after the intruder $how (a new session replaced it)",
+    async ({ replace }) => {
+      const { credentials, laptop } = await signedUp();
+      const intruder = await signIn(credentials, newNetwork(), SAFARI_IPHONE);
+      const token = linkToken(await alertMail(credentials.email), "/not-me");
+      const before = intruder.sessionToken();
+      expect((await replace(intruder, credentials)).status).toBe(200);
+      expect(intruder.sessionToken()).not.toBe(before);
+      expect((await intruder.query("session.list")).status).toBe(200);
+
+      const answer = await stranger().mutate("links.endReportedSession", { token });
+      expect(await dataOf<{ ended: boolean }>(answer)).toMatchObject({ ended: true });
+      await expectTrpcFailure(
+        await intruder.query("session.list"),
+        401,
+        "UNAUTHORIZED",
+        ErrorReason.SESSION_REVOKED,
+      );
+      expect((await laptop.query("session.list")).status).toBe(200);
+    },
+  );
+
   it("a reported session that has already ended is left so: ended false", async () => {
     const { credentials } = await signedUp();
     const intruder = await signIn(credentials, newNetwork());
