@@ -151,6 +151,9 @@ describe.each(databaseKinds)("EMAIL_VERIFICATION=required on %s", (kind) => {
     ).toEqual([]);
     expect(await dataOf(await client.query("session.current"))).toBeNull();
 
+    // A wrong password says nothing about the address: the same 401 as for any account.
+    const guess = await client.signIn({ email: credentials.email, password: "not the password" });
+    expect(guess.status).toBe(401);
     const refused = await client.signIn(credentials);
     expect(refused.status).toBe(403);
     expect((await refused.json()).code).toBe("EMAIL_NOT_VERIFIED");
