@@ -12,6 +12,17 @@ export type ExtraEnv = Record<string, string>;
 /** In-process session cache off: every request reads its session with one query (rows d3). */
 export const NO_SESSION_CACHE: ExtraEnv = { SESSION_CACHE_TTL_SEC: "0" };
 
+/**
+ * No SMTP server runs beside the bench, and production refuses to start without one while a mail
+ * feature is on (server/env.ts): the bench measures sessions with mail turned off. (A sign-in
+ * still learns its device for new-device alerts: that cost is measured.)
+ */
+export const MAIL_OFF: ExtraEnv = {
+  EMAIL_VERIFICATION: "off",
+  PASSWORD_RESET: "off",
+  NEW_DEVICE_ALERTS: "off",
+};
+
 /** The configuration `npm start` would parse in production, on this base URL. */
 export function productionConfig(
   baseUrl: string,
@@ -20,6 +31,7 @@ export function productionConfig(
 ): Config {
   return parseConfig({
     NODE_ENV: "production",
+    ...MAIL_OFF,
     BETTER_AUTH_SECRET: BENCH_SECRET,
     BASE_URL: baseUrl,
     PORT: new URL(baseUrl).port,

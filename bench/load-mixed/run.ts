@@ -81,6 +81,10 @@ const MAX_PER_USER = 5;
  */
 const serverEnv = {
   NODE_ENV: "production",
+  // No SMTP server runs here, which production refuses while a mail feature is on.
+  EMAIL_VERIFICATION: "off",
+  PASSWORD_RESET: "off",
+  NEW_DEVICE_ALERTS: "off",
   TRUSTED_PROXIES: "127.0.0.1",
   SESSION_MAX_PER_USER: String(MAX_PER_USER),
   SESSION_LIMIT_POLICY: "evict-oldest",

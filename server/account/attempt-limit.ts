@@ -69,12 +69,20 @@ export async function clearAttempts(db: Database, key: string): Promise<void> {
   await db.delete(accountRateLimit).where(eq(accountRateLimit.key, key));
 }
 
+/** Counters (by key prefix) that count in a window of their own, not the account window. */
+export interface CounterWindow {
+  keyPrefix: string;
+  windowSec: number;
+}
+
 /**
  * Deletes the per-account counters whose window has ended: nothing else does, and an attacker
  * spraying guesses over made-up emails adds a row per email. (Better Auth prunes its own per-IP
  * `rate_limit` rows whenever a window restarts.) A deleted counter decides exactly what an ended
  * one does: the next attempt starts a new window at 1. A counter that an attempt touches while
  * this runs no longer matches when the delete reaches it, so a live window is never reset.
+ * Counters listed in `ownWindows` with a longer window than `accountWindowSec` (the mail limits:
+ * an hour of new-device alerts) are deleted only once that window has ended.
  * Returns the rows deleted.
  */
 export async function pruneAccountRateLimits(
@@ -82,15 +90,16 @@ export async function pruneAccountRateLimits(
   accountWindowSec: number,
   batchSize: number,
   now = new Date(),
+  ownWindows: readonly CounterWindow[] = [],
 ): Promise<number> {
-  const windowEnded = new Date(now.getTime() - accountWindowSec * 1000).toISOString();
-  return deleteInBatches(
-    db,
-    accountRateLimit,
-    accountRateLimit.key,
-    sql`${accountRateLimit.windowStartedAt} <= ${windowEnded}::timestamptz`,
-    batchSize,
-  );
+  const endedFor = (windowSec: number) =>
+    sql`${accountRateLimit.windowStartedAt} <= ${new Date(now.getTime() - windowSec * 1000).toISOString()}::timestamptz`;
+  let ended = endedFor(accountWindowSec);
+  for (const own of ownWindows) {
+    if (own.windowSec <= accountWindowSec) continue;
+    ended = sql`${ended} and (not starts_with(${accountRateLimit.key}, ${own.keyPrefix}) or ${endedFor(own.windowSec)})`;
+  }
+  return deleteInBatches(db, accountRateLimit, accountRateLimit.key, ended, batchSize);
 }
 
 /** The message every refusal shows; the SPA displays it as is. */

@@ -12,7 +12,7 @@ import { EndReason, SessionEventType } from "../../shared/session-events";
 import { emailChangeConfirmMail, emailChangedNoticeMail, linkUrl } from "../mail/messages";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import type { Actor } from "../sessions/lifecycle/session-store";
-import { cancelLinks, issueLink, LINK_LIFETIME_SEC, type LinkProblem, redeemLink } from "./links";
+import { cancelLinks, consumeLink, issueLink, LINK_LIFETIME_SEC, type LinkProblem } from "./links";
 import type { AccountMailContext } from "./mail-context";
 
 export type ChangeEmailOutcome = "pending" | "changed" | "taken" | "unchanged";
@@ -86,7 +86,7 @@ export async function confirmEmailChange(
   ctx: AccountMailContext,
   token: string,
 ): Promise<ConfirmOutcome> {
-  const opened = await redeemLink(ctx.db, token, "confirm_email_change");
+  const opened = await consumeLink(ctx.db, token, "confirm_email_change");
   if (!opened.ok) return opened;
   const { userId, data } = opened.link;
   const { oldEmail = "", newEmail = "" } = data;
@@ -119,22 +119,31 @@ export type UndoOutcome =
 
 /**
  * Opens the undo link sent to the old address: the old address comes back (whatever the address
- * is now: a second change cannot escape the first undo), pending changes are cancelled, and
- * every session ends, since whoever changed it may hold one.
+ * is now: a second change cannot escape the first undo), the links still open are cancelled
+ * (pending changes, later undos, reset links), and every session ends, since whoever changed it
+ * may hold one.
  */
 export async function undoEmailChange(
   ctx: AccountMailContext,
   token: string,
   actor: Actor,
 ): Promise<UndoOutcome> {
-  const opened = await redeemLink(ctx.db, token, "undo_email_change");
+  const opened = await consumeLink(ctx.db, token, "undo_email_change");
   if (!opened.ok) return opened;
   const { userId, data } = opened.link;
   const oldEmail = data.oldEmail ?? "";
   const outcome = await setEmail(ctx.db, userId, oldEmail, true);
   if (outcome === "taken") return { ok: false, problem: "taken" };
   if (outcome === "gone") return { ok: false, problem: "invalid" };
-  await cancelLinks(ctx.db, userId, ["confirm_email_change", "verify_email"]);
+  // Every link still open was sent to an address the account had at some point of the undone
+  // change, maybe the intruder's: a later change's undo (which would take the account back), a
+  // reset link (a new password), a pending change or verification.
+  await cancelLinks(ctx.db, userId, [
+    "confirm_email_change",
+    "verify_email",
+    "undo_email_change",
+    "reset_password",
+  ]);
   const sessionsEnded = await ctx.sessions.endAll(userId, EndReason.EMAIL_CHANGE_UNDONE, actor);
   await ctx.sessions.changed({ userIds: [userId] });
   await recordSessionEvent(ctx.db, {

@@ -9,7 +9,7 @@ import { SessionEventType } from "../../shared/session-events";
 import { existingAccountMail, linkUrl, verificationMail } from "../mail/messages";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import type { AttemptDecision } from "./attempt-limit";
-import { issueLink, LINK_LIFETIME_SEC, type LinkProblem, redeemLink } from "./links";
+import { consumeLink, issueLink, LINK_LIFETIME_SEC, type LinkProblem } from "./links";
 import type { AccountMailContext } from "./mail-context";
 import { consumeLinkRequest, consumeMailToAddress } from "./mail-limits";
 
@@ -52,7 +52,7 @@ export type VerifyOutcome = { ok: true; email: string } | { ok: false; problem: 
 
 /** Marks the address verified, if it is still the account's address. */
 export async function verifyEmail(ctx: AccountMailContext, token: string): Promise<VerifyOutcome> {
-  const opened = await redeemLink(ctx.db, token, "verify_email");
+  const opened = await consumeLink(ctx.db, token, "verify_email");
   if (!opened.ok) return opened;
   const { userId, data } = opened.link;
   const email = data.email ?? "";

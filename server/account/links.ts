@@ -88,7 +88,7 @@ export type LinkResult = { ok: true; link: OpenedLink } | { ok: false; problem: 
  * Uses a link: marks it used if it is of this purpose, unused and not expired, in one statement.
  * Returns what it acts on, or why it does not work.
  */
-export async function redeemLink(
+export async function consumeLink(
   db: Database,
   token: string,
   purpose: LinkPurpose,

@@ -11,7 +11,7 @@ import { linkUrl, passwordResetMail } from "../mail/messages";
 import { recordSessionEvent } from "../sessions/lifecycle/events";
 import type { Actor } from "../sessions/lifecycle/session-store";
 import { type AttemptDecision, clearAttempts, signInAttemptKey } from "./attempt-limit";
-import { issueLink, LINK_LIFETIME_SEC, type LinkProblem, readLink, redeemLink } from "./links";
+import { consumeLink, issueLink, LINK_LIFETIME_SEC, type LinkProblem, readLink } from "./links";
 import type { AccountMailContext } from "./mail-context";
 import { consumeLinkRequest } from "./mail-limits";
 
@@ -52,7 +52,7 @@ export async function resetPassword(
   const checked = await readLink(ctx.db, token, "reset_password");
   if (!checked.ok) return checked;
   const hash = await ctx.hashPassword(newPassword);
-  const opened = await redeemLink(ctx.db, token, "reset_password");
+  const opened = await consumeLink(ctx.db, token, "reset_password");
   if (!opened.ok) return opened;
   const { userId } = opened.link;
   const [owner] = await ctx.db

@@ -3,9 +3,12 @@
  * one, without a sign-in (whoever reads the mail may have no session; the attacker's is the one
  * to end). The page shows what the link will end before the user confirms.
  */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { accountLink } from "../../db/schema";
 import { EndReason } from "../../shared/session-events";
 import type { Actor } from "../sessions/lifecycle/session-store";
-import { type LinkProblem, readLink, redeemLink } from "./links";
+import { consumeLink, type LinkProblem, readLink } from "./links";
 import type { AccountMailContext } from "./mail-context";
 
 export interface ReportedSignIn {
@@ -38,7 +41,7 @@ export async function endReportedSession(
   token: string,
   actor: Actor,
 ): Promise<EndReportedOutcome> {
-  const opened = await redeemLink(ctx.db, token, "end_session");
+  const opened = await consumeLink(ctx.db, token, "end_session");
   if (!opened.ok) return opened;
   const { userId, data } = opened.link;
   const ended = await ctx.sessions.endById(userId, data.sessionId ?? "", EndReason.NOT_ME, {
@@ -50,4 +53,30 @@ export async function endReportedSession(
   });
   const { device = "", network = "", at = "" } = data;
   return { ok: true, ended, signIn: { device, network, at } };
+}
+
+/**
+ * A reported session replaced by a new one (re-authentication, or a new sign-in in the same
+ * browser) lives on in its successor: the unused "This wasn't me" links that name it name the
+ * successor from now on, or re-authenticating would be enough to escape them.
+ */
+export async function followReplacedSession(
+  db: Database,
+  userId: string,
+  fromSessionId: string,
+  toSessionId: string,
+): Promise<void> {
+  await db
+    .update(accountLink)
+    .set({
+      data: sql`jsonb_set(${accountLink.data}, '{sessionId}', to_jsonb(${toSessionId}::text))`,
+    })
+    .where(
+      and(
+        eq(accountLink.userId, userId),
+        eq(accountLink.purpose, "end_session"),
+        isNull(accountLink.usedAt),
+        sql`${accountLink.data}->>'sessionId' = ${fromSessionId}`,
+      ),
+    );
 }

@@ -23,6 +23,7 @@ import {
 import { noteSignUpForExistingAccount, sendVerificationLink } from "../account/email-verification";
 import type { AccountMailContext } from "../account/mail-context";
 import { noteSignIn } from "../account/new-device-alert";
+import { followReplacedSession } from "../account/reported-session";
 import type { Config } from "../env";
 import { logger, serializeError } from "../logger";
 import { decideSession } from "../sessions/authenticate/decision";
@@ -206,6 +207,8 @@ function createAfterSignIn(db: Database, config: Config) {
 }
 
 export function createAuth({ db, config, sessions, liveness, accountMail }: AuthDependencies) {
+  /** The session a sign-in replaced in the same browser, from the insert's `before` hook to its `after`. */
+  const replacedIn = new WeakMap<object, { id: string; userId: string }>();
   const secure = config.isProduction || config.http.baseUrl.startsWith("https://");
   // Filled below from the instance's own endpoints; Better Auth reads it on every request.
   const disabledPaths: string[] = [];
@@ -302,9 +305,16 @@ export function createAuth({ db, config, sessions, liveness, accountMail }: Auth
             // The actor is the browser, not the user signing in: the session it held may be
             // another user's, who must not see their session ended by someone else's account.
             const previous = eq(schema.session.token, hashSessionToken(previousToken));
-            await sessions.endWhere(previous, EndReason.REPLACED, requestOrigin(ctx.headers));
+            const replaced = await sessions.endWhere(
+              previous,
+              EndReason.REPLACED,
+              requestOrigin(ctx.headers),
+            );
+            // Better Auth hands the same context to this insert's `after` hook.
+            const [ended] = replaced;
+            if (ended) replacedIn.set(ctx, ended);
           },
-          after: async (created) => {
+          after: async (created, ctx) => {
             if (!created) return;
             // The insert may have evicted sessions (limit): make every cache drop them first.
             await sessions.changed({});
@@ -319,6 +329,14 @@ export function createAuth({ db, config, sessions, liveness, accountMail }: Auth
               userAgent: created.userAgent,
             });
             if (!reauthentication) await noteNewSignIn(accountMail, created);
+            const predecessor = reauthentication
+              ? currentReauthentication()?.sessionId
+              : ctx && replacedIn.get(ctx)?.userId === created.userId
+                ? replacedIn.get(ctx)?.id
+                : undefined;
+            if (predecessor) {
+              await followReplacedSession(db, created.userId, predecessor, created.id);
+            }
           },
         },
         delete: {

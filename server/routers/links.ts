@@ -54,6 +54,13 @@ function refuseOverLimit(ctx: Pick<Context, "resHeaders">, decision: AttemptDeci
   );
 }
 
+/** PASSWORD_RESET=off: neither asking for a reset link nor using one exists. */
+function refuseWhenResetIsOff(ctx: Pick<Context, "config">): void {
+  if (!ctx.config.mail.passwordReset) {
+    throw new TRPCError({ code: "NOT_FOUND", message: "Password reset is turned off" });
+  }
+}
+
 export const linksRouter = router({
   /** What the SPA offers: reset, verification mode, and whether /dev/mailbox holds the mail. */
   settings: publicProcedure.query(({ ctx }) => ({
@@ -67,9 +74,7 @@ export const linksRouter = router({
    * reset link goes out (after the answer) only if it has one. Limited per IP and per address.
    */
   requestPasswordReset: publicProcedure.input(sendLinkInput).mutation(async ({ ctx, input }) => {
-    if (!ctx.config.mail.passwordReset) {
-      throw new TRPCError({ code: "NOT_FOUND", message: "Password reset is turned off" });
-    }
+    refuseWhenResetIsOff(ctx);
     const { ipAddress } = requestOrigin(ctx.headers);
     refuseOverLimit(
       ctx,
@@ -80,6 +85,8 @@ export const linksRouter = router({
 
   /** Sets a new password with a reset link; every session of the account ends (ASVS 7.4.3). */
   resetPassword: publicProcedure.input(resetPasswordInput).mutation(async ({ ctx, input }) => {
+    // Turned off, links sent before still in their hour stop working too.
+    refuseWhenResetIsOff(ctx);
     const outcome = await resetPassword(
       ctx.accountMail,
       input.token,

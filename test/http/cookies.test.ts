@@ -6,7 +6,7 @@
  */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { MAIL_FEATURES_OFF, TEST_SECRET } from "../support/app";
+import { PRODUCTION_WITHOUT_MAIL, TEST_SECRET } from "../support/app";
 import { newCredentials } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { useTestServer } from "../support/fixtures";
@@ -46,7 +46,7 @@ const modes = [
   },
   {
     label: "production, no COOKIE_DOMAIN",
-    env: { NODE_ENV: "production", BASE_URL: "https://app.example.com", ...MAIL_FEATURES_OFF },
+    env: { ...PRODUCTION_WITHOUT_MAIL, BASE_URL: "https://app.example.com" },
     // Not __Host-: ADR 0013.
     prefix: "__Secure-",
     secure: true,
@@ -55,10 +55,9 @@ const modes = [
   {
     label: "production, COOKIE_DOMAIN=example.com",
     env: {
-      NODE_ENV: "production",
+      ...PRODUCTION_WITHOUT_MAIL,
       BASE_URL: "https://app.example.com",
       COOKIE_DOMAIN: "example.com",
-      ...MAIL_FEATURES_OFF,
     },
     prefix: "__Secure-",
     secure: true,

@@ -4,7 +4,7 @@
  * origin does (ADR 0023). Better Auth's origin check and our CSRF guard agree on both.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAIL_FEATURES_OFF, startTestInstance, type TestInstance } from "../support/app";
+import { PRODUCTION_WITHOUT_MAIL, startTestInstance, type TestInstance } from "../support/app";
 import { newCredentials } from "../support/device";
 import { useTestServer } from "../support/fixtures";
 import { HttpClient } from "../support/http-client";
@@ -19,10 +19,7 @@ describe("loopback aliases of BASE_URL", () => {
   const development = useTestServer("pglite", { NODE_ENV: "development" });
   let production: TestInstance;
   beforeAll(async () => {
-    production = await startTestInstance(development.database, {
-      NODE_ENV: "production",
-      ...MAIL_FEATURES_OFF,
-    });
+    production = await startTestInstance(development.database, PRODUCTION_WITHOUT_MAIL);
   });
   afterAll(async () => {
     await production?.close();

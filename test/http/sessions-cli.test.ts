@@ -61,7 +61,7 @@ describe("the sessions CLI", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      "Cleanup done: 0 expired sessions deleted, 0 old events deleted, 0 ended account rate-limit counters deleted, 0 batches,",
+      "Cleanup done: 0 expired sessions deleted, 0 old events deleted, 0 ended account rate-limit counters deleted, 0 spent mail links and 0 old mails deleted, 0 batches,",
     );
   }, 60_000);
 

@@ -8,6 +8,7 @@ import { type Credentials, Device } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
 import { useTestApp } from "../support/fixtures";
+import { tokenInText, waitForOutboxMail } from "../support/mailbox";
 import { userWithTwoDevices } from "../support/scenarios";
 
 describe.each(databaseKinds)("account router on %s", (kind) => {
@@ -111,18 +112,31 @@ describe.each(databaseKinds)("account router on %s", (kind) => {
   });
 
   describe("changeEmail", () => {
-    it("changes the address, shows it at once, and the new address signs in", async () => {
-      const { credentials, laptop } = await userWithTwoDevices(app.deps);
-      const newEmail = `New-${credentials.email}`;
-      expect(await laptop.call((c) => c.account.changeEmail({ newEmail }))).toEqual({
-        email: newEmail.toLowerCase(),
-      });
-      const current = await laptop.call((c) => c.session.current());
-      expect(current?.user.email).toBe(newEmail.toLowerCase());
-      expect(current?.user.emailVerified).toBe(false);
+    it("changes nothing until the new address opens its link; then every device shows it, verified, and it signs in", async () => {
+      const { credentials, laptop, phone } = await userWithTwoDevices(app.deps);
+      const newEmail = `New-${credentials.email}`.toLowerCase();
       expect(
-        await canSignIn({ email: newEmail.toLowerCase(), password: credentials.password }),
-      ).toBe(true);
+        await laptop.call((c) => c.account.changeEmail({ newEmail: `New-${credentials.email}` })),
+      ).toEqual({ status: "pending", email: newEmail });
+      expect((await laptop.call((c) => c.session.current()))?.user.email).toBe(credentials.email);
+      expect(await laptop.call((c) => c.account.pendingEmailChange())).toMatchObject({
+        email: newEmail,
+      });
+      expect(await canSignIn({ email: newEmail, password: credentials.password })).toBe(false);
+
+      // The link is in the mail to the new address (kept in the outbox: no SMTP_URL).
+      const mail = await waitForOutboxMail(app.database.db, newEmail, "confirm_email_change");
+      const token = tokenInText(mail.textBody, "/confirm-email");
+      await expect(
+        new Device(app.deps).call((c) => c.links.confirmEmailChange({ token })),
+      ).resolves.toEqual({ email: newEmail });
+
+      for (const device of [laptop, phone]) {
+        const current = await device.call((c) => c.session.current());
+        expect(current?.user).toMatchObject({ email: newEmail, emailVerified: true });
+      }
+      expect(await laptop.call((c) => c.account.pendingEmailChange())).toBeNull();
+      expect(await canSignIn({ email: newEmail, password: credentials.password })).toBe(true);
       expect(await canSignIn(credentials)).toBe(false);
     });
 

@@ -4,15 +4,25 @@
  * rate-limit window, and a millisecond inside them, with the clock held still; the event
  * retention a day on either side. On PostgreSQL also at scale, and the cross-instance lock.
  */
+
+import { createHash } from "node:crypto";
 import { and, inArray, type SQL, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Database } from "../../db/client";
-import { accountRateLimit, session, sessionEvent } from "../../db/schema";
+import {
+  accountLink,
+  accountRateLimit,
+  mailOutbox,
+  session,
+  sessionEvent,
+  user,
+} from "../../db/schema";
 import {
   CLEANUP_LOCK_KEY,
   type CleanupProgress,
   cleanupExpiredSessions,
   cleanupPolicy,
+  MAIL_RETENTION_DAYS,
   runSessionCleanup,
 } from "../../server/sessions/lifecycle/cleanup";
 import { startCleanupSchedule } from "../../server/sessions/lifecycle/cleanup-schedule";
@@ -31,6 +41,9 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
   afterEach(async () => {
     vi.useRealTimers();
     await app.database.db.execute(sql`delete from session`);
+    await app.database.db.delete(accountRateLimit);
+    await app.database.db.delete(accountLink);
+    await app.database.db.delete(mailOutbox);
   });
 
   const lifetimeSec = () => app.deps.config.session.absoluteLifetimeSec;
@@ -199,6 +212,113 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     await app.database.db.delete(accountRateLimit);
   });
 
+  it("keeps the mail limits' counters until their own window ends, however short the account window", async () => {
+    const nowMs = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: nowMs });
+    const HOUR_MS = 3600_000;
+    const QUARTER_MS = 900_000;
+    const ipWindowMs = app.deps.config.rateLimit.ipWindowSec * 1000;
+    const startedAgo = (ms: number) => new Date(nowMs - ms);
+    await app.database.db.insert(accountRateLimit).values([
+      { key: "new-device-alert:live", count: 3, windowStartedAt: startedAgo(HOUR_MS - 1) },
+      { key: "new-device-alert:ended", count: 3, windowStartedAt: startedAgo(HOUR_MS) },
+      {
+        key: "reset-link:live@cleanup.test",
+        count: 3,
+        windowStartedAt: startedAgo(QUARTER_MS - 1),
+      },
+      { key: "reset-link:ended@cleanup.test", count: 3, windowStartedAt: startedAgo(QUARTER_MS) },
+      {
+        key: "verify-link:live@cleanup.test",
+        count: 3,
+        windowStartedAt: startedAgo(QUARTER_MS - 1),
+      },
+      { key: "reset-link-ip:192.0.2.1", count: 3, windowStartedAt: startedAgo(ipWindowMs - 1) },
+      { key: "reset-link-ip:192.0.2.2", count: 3, windowStartedAt: startedAgo(ipWindowMs) },
+      { key: "sign-in:ended@cleanup.test", count: 9, windowStartedAt: startedAgo(60_000) },
+    ]);
+    const config = app.deps.config;
+    // A one-minute account window: the sign-in counter has ended, the mail ones are theirs.
+    const policy = cleanupPolicy({
+      ...config,
+      rateLimit: { ...config.rateLimit, accountWindowSec: 60 },
+    });
+    const report = await runSessionCleanup(app.database, policy);
+
+    const kept = await app.database.db.select({ key: accountRateLimit.key }).from(accountRateLimit);
+    expect(kept.map((row) => row.key).sort()).toEqual([
+      "new-device-alert:live",
+      "reset-link-ip:192.0.2.1",
+      "reset-link:live@cleanup.test",
+      "verify-link:live@cleanup.test",
+    ]);
+    expect(report.accountRateLimitsDeleted).toBe(4);
+  });
+
+  it("deletes links that can no longer be used (expired, or used a day ago) and keeps one a millisecond from either", async () => {
+    const nowMs = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: nowMs });
+    await newSession();
+    const [owner] = await app.database.db.select({ id: user.id }).from(user).limit(1);
+    const DAY_MS = 86_400_000;
+    const link = (label: string, expiresInMs: number, usedAgoMs: number | null) => ({
+      tokenHash: createHash("sha256").update(label).digest("hex"),
+      purpose: "reset_password" as const,
+      userId: owner?.id ?? "",
+      expiresAt: new Date(nowMs + expiresInMs),
+      usedAt: usedAgoMs === null ? null : new Date(nowMs - usedAgoMs),
+    });
+    const rows = [
+      link("expired now", 0, null),
+      link("expires in 1 ms", 1, null),
+      link("used a day ago", DAY_MS, DAY_MS),
+      link("used a day ago less 1 ms", DAY_MS, DAY_MS - 1),
+    ];
+    await app.database.db.insert(accountLink).values(rows);
+
+    const report = await runSessionCleanup(app.database, withoutRateLimitPruning());
+
+    const left = await app.database.db.select({ hash: accountLink.tokenHash }).from(accountLink);
+    const hashes = new Set(left.map((row) => row.hash));
+    expect(rows.filter((row) => hashes.has(row.tokenHash)).map((row) => row.tokenHash)).toEqual([
+      rows[1]?.tokenHash,
+      rows[3]?.tokenHash,
+    ]);
+    expect(report.linksDeleted).toBe(2);
+  });
+
+  it(`deletes mails done with for more than ${MAIL_RETENTION_DAYS} days, and never a pending one however old`, async () => {
+    const nowMs = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: nowMs });
+    const retentionMs = MAIL_RETENTION_DAYS * 86_400_000;
+    const mail = (to: string, status: "pending" | "sent" | "failed" | "kept", ageMs: number) => ({
+      kind: "password_reset",
+      recipient: to,
+      subject: "s",
+      status,
+      createdAt: new Date(nowMs - ageMs),
+      nextAttemptAt: new Date(nowMs - ageMs),
+    });
+    await app.database.db
+      .insert(mailOutbox)
+      .values([
+        mail("sent-old@cleanup.test", "sent", retentionMs + 1),
+        mail("failed-old@cleanup.test", "failed", retentionMs + 1),
+        mail("kept-old@cleanup.test", "kept", retentionMs + 1),
+        mail("sent-at-retention@cleanup.test", "sent", retentionMs),
+        mail("pending-old@cleanup.test", "pending", 30 * retentionMs),
+      ]);
+
+    const report = await runSessionCleanup(app.database, withoutRateLimitPruning());
+
+    const left = await app.database.db.select({ to: mailOutbox.recipient }).from(mailOutbox);
+    expect(left.map((row) => row.to).sort()).toEqual([
+      "pending-old@cleanup.test",
+      "sent-at-retention@cleanup.test",
+    ]);
+    expect(report.mailsDeleted).toBe(3);
+  });
+
   it("without the per-account window, counters are left alone", async () => {
     await app.database.db.insert(accountRateLimit).values({
       key: "sign-in:old@cleanup.test",
@@ -226,7 +346,7 @@ describe.each(databaseKinds)("session cleanup on %s", (kind) => {
     await schedule.stop();
 
     expect(lines[0]).toMatch(
-      /^Session cleanup: deleted 1 expired session\(s\), 0 old event\(s\) and 0 ended account rate-limit counter\(s\) in /,
+      /^Session cleanup: deleted 1 expired session\(s\), 0 old event\(s\), 0 ended account rate-limit counter\(s\), 0 spent mail link\(s\) and 0 old mail\(s\) in /,
     );
     expect(onError).not.toHaveBeenCalled();
     expect(await remainingOf([expired])).toEqual([]);

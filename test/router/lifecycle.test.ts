@@ -3,7 +3,7 @@
  * lifetime and the strict profile at their boundaries (fake time), binding, credential changes,
  * administrators, and the activity log.
  */
-import { and, eq, like } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { session, user, verification } from "../../db/schema";
 import { createContext } from "../../server/trpc/context";
@@ -13,6 +13,7 @@ import { Device, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds } from "../support/environment";
 import { expectTrpcError } from "../support/errors";
 import { useTestApp } from "../support/fixtures";
+import { tokenInText, waitForOutboxMail } from "../support/mailbox";
 import { eventsOf, liveSessionIds, userIdOf } from "../support/sessions";
 
 const MINUTE = 60_000;
@@ -226,15 +227,14 @@ describe.each(databaseKinds)("session lifecycle on %s", (kind) => {
       await phone.signIn(credentials);
       const userId = await userIdOf(app.database.db, credentials.email);
 
-      await app.deps.auth.api.requestPasswordReset({
-        body: { email: credentials.email, redirectTo: "/reset" },
-      });
-      const [row] = await app.database.db
-        .select({ identifier: verification.identifier })
-        .from(verification)
-        .where(like(verification.identifier, "reset-password:%"));
-      const token = row?.identifier.slice("reset-password:".length) ?? "";
-      await app.deps.auth.api.resetPassword({ body: { token, newPassword: "another pass 123" } });
+      // The reset mail is kept in the outbox (no SMTP_URL): its link is read there, as from an inbox.
+      const stranger = new Device(app.deps, undefined, "192.0.2.9");
+      await stranger.call((c) => c.links.requestPasswordReset({ email: credentials.email }));
+      const mail = await waitForOutboxMail(app.database.db, credentials.email, "password_reset");
+      const token = tokenInText(mail.textBody, "/reset-password");
+      await expect(
+        stranger.call((c) => c.links.resetPassword({ token, newPassword: "another pass 123" })),
+      ).resolves.toEqual({ sessionsEnded: 2 });
 
       expect(await liveSessionIds(app.database.db, userId)).toEqual([]);
       for (const device of [laptop, phone]) {
@@ -246,6 +246,26 @@ describe.each(databaseKinds)("session lifecycle on %s", (kind) => {
       }
       const ends = (await eventsOf(app.database.db, userId)).filter((e) => e.type === "revoked");
       expect(ends.map((e) => e.reason)).toEqual(["password_reset", "password_reset"]);
+    });
+
+    it("Better Auth's own reset (a server API only: no mail sends its links) ends every session as password_reset too", async () => {
+      const credentials = newCredentials();
+      const laptop = new Device(app.deps);
+      await laptop.signUp(credentials);
+      const userId = await userIdOf(app.database.db, credentials.email);
+      // What its closed /request-password-reset would have stored.
+      await app.database.db.insert(verification).values({
+        id: `reset-${userId}`,
+        identifier: `reset-password:server-api-${userId}`,
+        value: userId,
+        expiresAt: new Date(Date.now() + 60_000),
+      });
+      await app.deps.auth.api.resetPassword({
+        body: { token: `server-api-${userId}`, newPassword: "another pass 123" },
+      });
+      expect(await liveSessionIds(app.database.db, userId)).toEqual([]);
+      const ends = (await eventsOf(app.database.db, userId)).filter((e) => e.type === "revoked");
+      expect(ends.map((e) => e.reason)).toEqual(["password_reset"]);
     });
 
     it("a password change ends the others as password_change; account deletion records account_deleted", async () => {

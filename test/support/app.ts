@@ -27,12 +27,13 @@ export const GENEROUS_RATE_LIMITS = {
 };
 
 /**
- * Production needs an SMTP server while a mail feature is on (server/env.ts); suites about
- * something else (cookies, origins) run production with the mail features off instead.
+ * NODE_ENV=production for suites about something other than mail: production refuses to start
+ * without SMTP_URL while a mail feature is on (server/env.ts), so these turn every one off.
  */
-export const MAIL_FEATURES_OFF = {
-  PASSWORD_RESET: "off",
+export const PRODUCTION_WITHOUT_MAIL = {
+  NODE_ENV: "production",
   EMAIL_VERIFICATION: "off",
+  PASSWORD_RESET: "off",
   NEW_DEVICE_ALERTS: "off",
 };
 

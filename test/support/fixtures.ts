@@ -18,6 +18,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { createTestApp, startTestServer, type TestApp, type TestServer } from "./app";
 import type { DatabaseKind } from "./environment";
+import { type SmtpInbox, startSmtpInbox } from "./smtp-inbox";
 
 export function useTestApp(kind: DatabaseKind, env: Record<string, string> = {}): TestApp {
   return useStarted("useTestApp", () => createTestApp(kind, env));
@@ -30,6 +31,31 @@ export function useTestServer(
   staticDir?: string,
 ): TestServer {
   return useStarted("useTestServer", () => startTestServer(kind, env, staticDir));
+}
+
+/**
+ * A real SMTP server for the describe's tests. Call it before `useTestServer(kind, withSmtp(inbox))`:
+ * the inbox starts before the server that sends to it, and closes after it.
+ */
+export function useSmtpInbox(): SmtpInbox {
+  return useStarted("useSmtpInbox", startSmtpInbox);
+}
+
+/**
+ * `env` plus SMTP_URL of `inbox`, read when the server starts (the inbox has no port yet when the
+ * describe is collected), and a MAIL_FROM.
+ */
+export function withSmtp(
+  inbox: SmtpInbox,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    MAIL_FROM: "Typed Sessions <no-reply@example.test>",
+    ...env,
+    get SMTP_URL() {
+      return inbox.url;
+    },
+  };
 }
 
 /**

@@ -2,11 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../server/env";
 
 const SECRET = "x".repeat(32);
-/** What production needs to send mail (server/env.ts). */
-const SMTP = {
-  SMTP_URL: "smtp://mail.example.com:587",
-  MAIL_FROM: "Sessions <no-reply@example.com>",
-};
+/** Production without an SMTP server: every feature that needs mail turned off. */
+const MAIL_OFF = { EMAIL_VERIFICATION: "off", PASSWORD_RESET: "off", NEW_DEVICE_ALERTS: "off" };
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -99,11 +96,11 @@ describe("parseConfig", () => {
   });
 
   it("requires a secret in production and listens on all interfaces there", () => {
-    expect(problemsOf({ NODE_ENV: "production", BETTER_AUTH_SECRET: "", ...SMTP })).toEqual([
+    expect(problemsOf({ NODE_ENV: "production", BETTER_AUTH_SECRET: "", ...MAIL_OFF })).toEqual([
       "BETTER_AUTH_SECRET is required in production (at least 32 random characters)",
     ]);
     expect(
-      parseConfig({ NODE_ENV: "production", BETTER_AUTH_SECRET: SECRET, ...SMTP }).http.host,
+      parseConfig({ NODE_ENV: "production", BETTER_AUTH_SECRET: SECRET, ...MAIL_OFF }).http.host,
     ).toBe("0.0.0.0");
   });
 
@@ -151,7 +148,7 @@ describe("parseConfig", () => {
       NODE_ENV: "production",
       BETTER_AUTH_SECRET: SECRET,
       BASE_URL: "http://localhost:4000",
-      ...SMTP,
+      ...MAIL_OFF,
     });
     expect(production.http.trustedOrigins).toEqual(["http://localhost:4000"]);
     const remote = parseConfig({ BETTER_AUTH_SECRET: SECRET, BASE_URL: "http://app.test:4000" });
@@ -224,7 +221,7 @@ describe("parseConfig", () => {
   });
   it("limits password attempts by default in every NODE_ENV, unless RATE_LIMIT=off", () => {
     for (const NODE_ENV of ["development", "test", "production"]) {
-      expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV, ...SMTP }).rateLimit).toEqual({
+      expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV, ...MAIL_OFF }).rateLimit).toEqual({
         enabled: true,
         ipMax: 10,
         ipWindowSec: 60,
@@ -258,5 +255,109 @@ describe("parseConfig", () => {
       expect(problems, `${name}=${bad}`).toHaveLength(1);
       expect(problems[0]).toMatch(new RegExp(`^${name} `));
     }
+  });
+
+  describe("mail", () => {
+    const SMTP = { SMTP_URL: "smtps://mailer:hunter2-secret@smtp.example.com:465" };
+
+    it("by default: no SMTP server, mail kept for the development mailbox, every feature on, verification optional", () => {
+      expect(
+        parseConfig({ BETTER_AUTH_SECRET: SECRET, BASE_URL: "http://app.test:4000" }).mail,
+      ).toEqual({
+        smtpUrl: null,
+        from: "Typed Sessions <no-reply@app.test>",
+        emailVerification: "optional",
+        passwordReset: true,
+        newDeviceAlerts: true,
+        devMailbox: true,
+      });
+    });
+
+    it("production without SMTP_URL is refused, naming it and the features that need mail", () => {
+      expect(problemsOf({ NODE_ENV: "production" })).toEqual([
+        "SMTP_URL is required in production while PASSWORD_RESET, EMAIL_VERIFICATION, NEW_DEVICE_ALERTS need mail (or turn them off)",
+      ]);
+      for (const [on, value] of [
+        ["PASSWORD_RESET", "on"],
+        ["EMAIL_VERIFICATION", "optional"],
+        ["EMAIL_VERIFICATION", "required"],
+        ["NEW_DEVICE_ALERTS", "on"],
+      ] as const) {
+        const problems = problemsOf({ NODE_ENV: "production", ...MAIL_OFF, [on]: value });
+        expect(problems, `${on}=${value}`).toEqual([
+          `SMTP_URL is required in production while ${on} need mail (or turn them off)`,
+        ]);
+      }
+      // The three off: production starts without mail, and without a mailbox page.
+      const config = parseConfig({
+        NODE_ENV: "production",
+        BETTER_AUTH_SECRET: SECRET,
+        ...MAIL_OFF,
+      });
+      expect(config.mail).toMatchObject({
+        smtpUrl: null,
+        emailVerification: "off",
+        passwordReset: false,
+        newDeviceAlerts: false,
+        devMailbox: false,
+      });
+    });
+
+    it("production with SMTP_URL needs MAIL_FROM; outside production a sender is made up from BASE_URL", () => {
+      expect(problemsOf({ NODE_ENV: "production", ...SMTP })).toEqual([
+        "MAIL_FROM is required with SMTP_URL",
+      ]);
+      const production = parseConfig({
+        NODE_ENV: "production",
+        BETTER_AUTH_SECRET: SECRET,
+        MAIL_FROM: "Sessions <sessions@example.com>",
+        ...SMTP,
+      });
+      expect(production.mail).toMatchObject({
+        smtpUrl: SMTP.SMTP_URL,
+        from: "Sessions <sessions@example.com>",
+        devMailbox: false,
+      });
+      const development = parseConfig({ BETTER_AUTH_SECRET: SECRET, ...SMTP });
+      expect(development.mail.from).toBe("Typed Sessions <no-reply@localhost>");
+    });
+
+    it("refuses an SMTP_URL that is not smtp:// or smtps://, never echoing it (it may hold a password)", () => {
+      for (const bad of [
+        "http://mailer:hunter2-secret@smtp.example.com",
+        "smtp.example.com:587",
+        "smtp://mailer:hunter2-secret@[not-a-host",
+        "SMTP_URL=smtp://hunter2-secret",
+      ]) {
+        const problems = problemsOf({ SMTP_URL: bad });
+        expect(problems, bad).toEqual(["SMTP_URL must be an smtp:// or smtps:// URL"]);
+        expect(problems.join("\n")).not.toContain("hunter2");
+      }
+      // Blank is unset.
+      expect(parseConfig({ BETTER_AUTH_SECRET: SECRET, SMTP_URL: "  " }).mail.smtpUrl).toBeNull();
+    });
+
+    it("names bad mail feature values", () => {
+      const named = problemsOf({
+        EMAIL_VERIFICATION: "sometimes",
+        PASSWORD_RESET: "yes",
+        NEW_DEVICE_ALERTS: "1",
+      }).join("\n");
+      for (const variable of ["EMAIL_VERIFICATION", "PASSWORD_RESET", "NEW_DEVICE_ALERTS"]) {
+        expect(named).toContain(variable);
+      }
+    });
+
+    it("has a development mailbox only outside production and without SMTP_URL", () => {
+      const devMailbox = (env: Record<string, string>) =>
+        parseConfig({ BETTER_AUTH_SECRET: SECRET, MAIL_FROM: "a@example.com", ...env }).mail
+          .devMailbox;
+      expect(devMailbox({ NODE_ENV: "development" })).toBe(true);
+      expect(devMailbox({ NODE_ENV: "test" })).toBe(true);
+      expect(devMailbox({ NODE_ENV: "development", ...SMTP })).toBe(false);
+      expect(devMailbox({ NODE_ENV: "test", ...SMTP })).toBe(false);
+      expect(devMailbox({ NODE_ENV: "production", ...SMTP })).toBe(false);
+      expect(devMailbox({ NODE_ENV: "production", ...MAIL_OFF })).toBe(false);
+    });
   });
 });

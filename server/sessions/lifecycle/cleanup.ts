@@ -9,8 +9,9 @@ import { type SQL, sql } from "drizzle-orm";
 import { rowCount } from "../../../db/batches";
 import type { Database, DatabaseHandle } from "../../../db/client";
 import { session } from "../../../db/schema";
-import { pruneAccountRateLimits } from "../../account/attempt-limit";
+import { type CounterWindow, pruneAccountRateLimits } from "../../account/attempt-limit";
 import { pruneLinks } from "../../account/links";
+import { mailCounterWindows } from "../../account/mail-limits";
 import type { Config } from "../../env";
 import { pruneOutbox } from "../../mail/outbox";
 import { deleteOldEvents } from "./events";
@@ -117,6 +118,7 @@ export function cleanupPolicy(config: Pick<Config, "session" | "cleanup" | "rate
     absoluteLifetimeSec: config.session.absoluteLifetimeSec,
     eventRetentionDays: config.cleanup.eventRetentionDays,
     accountRateLimitWindowSec: config.rateLimit.accountWindowSec,
+    counterWindows: mailCounterWindows(config.rateLimit),
     intervalSec: config.cleanup.intervalSec,
   };
 }
@@ -127,6 +129,8 @@ export interface CleanupPolicy {
   eventRetentionDays: number;
   /** Per-account rate-limit counters whose window has ended are deleted too; without it they are kept. */
   accountRateLimitWindowSec?: number;
+  /** Counters with a window of their own (the mail limits), kept until it has ended. */
+  counterWindows?: readonly CounterWindow[];
 }
 
 /** `ms` covers the whole run, events included. */
@@ -164,7 +168,13 @@ export async function runSessionCleanup(
   const accountRateLimitsDeleted =
     options.signal?.aborted || policy.accountRateLimitWindowSec === undefined
       ? 0
-      : await pruneAccountRateLimits(handle.db, policy.accountRateLimitWindowSec, batchSize);
+      : await pruneAccountRateLimits(
+          handle.db,
+          policy.accountRateLimitWindowSec,
+          batchSize,
+          new Date(),
+          policy.counterWindows,
+        );
   const linksDeleted = options.signal?.aborted ? 0 : await pruneLinks(handle.db, batchSize);
   const mailsDeleted = options.signal?.aborted
     ? 0
