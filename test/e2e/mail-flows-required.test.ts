@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
 import { newCredentials } from "../support/device";
 import { databaseKinds, hasChromium } from "../support/environment";
-import { linkUrl, useSmtpInbox } from "../support/smtp-inbox";
+import { useSmtpInbox } from "../support/fixtures";
+import { linkUrl } from "../support/smtp-inbox";
 import { expectPath, signInInBrowser, useSpa } from "../support/spa";
 
 describe.skipIf(!hasChromium).each(databaseKinds)("verified addresses required on %s", (kind) => {

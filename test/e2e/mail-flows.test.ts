@@ -10,8 +10,9 @@ import { describe, expect, it } from "vitest";
 import { screenshot } from "../support/browser";
 import { FIREFOX_LINUX, newCredentials, SAFARI_IPHONE } from "../support/device";
 import { databaseKinds, hasChromium } from "../support/environment";
+import { useSmtpInbox } from "../support/fixtures";
 import { expectKeyboardWalk } from "../support/keyboard";
-import { linkUrl, type ReceivedMail, type SmtpInbox, useSmtpInbox } from "../support/smtp-inbox";
+import { linkUrl, type ReceivedMail, type SmtpInbox } from "../support/smtp-inbox";
 import {
   expectPath,
   openFromNav,

@@ -6,7 +6,6 @@
 import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import { useStarted } from "./fixtures";
 
 export interface ReceivedMail {
   to: string;
@@ -100,14 +99,6 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
     refused: () => refusedCount,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/**
- * An SMTP inbox for the calling describe, started before its tests (and before anything
- * registered after this call, such as a server whose SMTP_URL is `inbox.url`) and closed after.
- */
-export function useSmtpInbox(): SmtpInbox {
-  return useStarted("useSmtpInbox", startSmtpInbox);
 }
 
 /** The token of the first link in a mail to `page` (`/reset-password#token=…`). */
