@@ -11,7 +11,7 @@ import type { AttemptDecision } from "../account/attempt-limit";
 import { tooManyAttemptsMessage } from "../account/attempt-limit";
 import { confirmEmailChange, undoEmailChange } from "../account/email-change";
 import { requestVerificationLink, verifyEmail } from "../account/email-verification";
-import type { LinkProblem } from "../account/links";
+import { type LinkProblem, readLink } from "../account/links";
 import { requestPasswordReset, resetPassword } from "../account/password-reset";
 import { describeReportedSignIn, endReportedSession } from "../account/reported-session";
 import { requestOrigin } from "../sessions/lifecycle/request-origin";
@@ -81,6 +81,18 @@ export const linksRouter = router({
       await requestPasswordReset(ctx.accountMail, input.email, ipAddress ?? null),
     );
     return { sent: true as const };
+  }),
+
+  /**
+   * Whether a reset link still works, without using it: the page says "expired" or "already
+   * used" when it opens, not after the user chose a password. `{ expiresAt }`, or the link's
+   * refusal.
+   */
+  checkResetLink: publicProcedure.input(linkInput).mutation(async ({ ctx, input }) => {
+    refuseWhenResetIsOff(ctx);
+    const outcome = await readLink(ctx.db, input.token, "reset_password");
+    if (!outcome.ok) refuseLink(outcome.problem);
+    return { expiresAt: outcome.link.expiresAt.toISOString() };
   }),
 
   /** Sets a new password with a reset link; every session of the account ends (ASVS 7.4.3). */

@@ -265,6 +265,34 @@ describe.each(databaseKinds)("password reset over HTTP on %s", (kind) => {
     await expectTrpcFailure(await resetWith(forged), 400, "BAD_REQUEST", ErrorReason.LINK_INVALID);
   });
 
+  it("checkResetLink tells a live link from a used, expired or forged one, and uses nothing", async () => {
+    const T0 = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: T0 });
+    const { credentials } = await signedUp();
+    await dataOf(await requestReset(credentials.email));
+    const token = await resetTokenFor(credentials.email);
+    const check = (value: string) =>
+      clientAt(server.baseUrl).mutate("links.checkResetLink", { token: value });
+
+    // Asked twice, it is still the same live link, and it still resets.
+    for (let i = 0; i < 2; i += 1) {
+      const { expiresAt } = await dataOf<{ expiresAt: string }>(await check(token));
+      expect(new Date(expiresAt).getTime()).toBe(T0 + 60 * 60 * 1000);
+    }
+    vi.setSystemTime(T0 + 60 * 60 * 1000 - 1);
+    await dataOf(await check(token));
+    vi.setSystemTime(T0 + 60 * 60 * 1000);
+    await expectTrpcFailure(await check(token), 400, "BAD_REQUEST", ErrorReason.LINK_EXPIRED);
+    vi.setSystemTime(T0);
+    await dataOf(await resetWith(token));
+    await expectTrpcFailure(await check(token), 400, "BAD_REQUEST", ErrorReason.LINK_USED);
+    const forged = randomBytes(32).toString("base64url");
+    await expectTrpcFailure(await check(forged), 400, "BAD_REQUEST", ErrorReason.LINK_INVALID);
+    // A GET never reaches it: the token stays out of URLs.
+    const asQuery = await clientAt(server.baseUrl).query("links.checkResetLink", { token });
+    expect(asQuery.status).toBe(405);
+  });
+
   it("a malformed token or weak password is a 400 with the zod issues (never a 500), and leaves the link usable", async () => {
     const { credentials } = await signedUp();
     await dataOf(await requestReset(credentials.email));

@@ -147,6 +147,7 @@ describe.each(databaseKinds)("links sent by mail on %s", (kind) => {
     const device = stranger();
     await expectTrpcError(reset(forged), "BAD_REQUEST", ErrorReason.LINK_INVALID);
     const procedures = [
+      () => device.call((c) => c.links.checkResetLink({ token: forged })),
       () => device.call((c) => c.links.verifyEmail({ token: forged })),
       () => device.call((c) => c.links.confirmEmailChange({ token: forged })),
       () => device.call((c) => c.links.undoEmailChange({ token: forged })),

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { PASSWORD_MIN_LENGTH } from "../../../shared/api-limits";
 import { passwordSchema } from "../../../shared/schemas";
@@ -20,13 +20,23 @@ export function ResetPasswordPage() {
 
 function ResetPassword({ token }: { token: string | null }) {
   const resetPassword = trpc.links.resetPassword.useMutation();
+  // Asked once on opening (it uses nothing): a dead link is said so before a password is typed.
+  const check = trpc.links.checkResetLink.useMutation();
+  const checked = useRef(false);
+  useEffect(() => {
+    if (!token || checked.current) return;
+    checked.current = true;
+    check.mutate({ token });
+  }, [token, check.mutate]);
   const [newPassword, setNewPassword] = useState("");
   const [repeated, setRepeated] = useState("");
   const [inputError, setInputError] = useState<{ field: "new" | "repeat"; message: string } | null>(
     null,
   );
 
-  const problem: LinkProblem | null = token ? linkProblemOf(resetPassword.error) : "missing";
+  const problem: LinkProblem | null = token
+    ? (linkProblemOf(resetPassword.error) ?? linkProblemOf(check.error))
+    : "missing";
   if (problem) {
     return (
       <AuthCard title={linkProblemTitle(problem)}>
