@@ -6,7 +6,7 @@
  * succeeds.
  */
 import { randomBytes } from "node:crypto";
-import { and, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { deleteInBatches } from "../../db/batches";
 import type { Database } from "../../db/client";
 import { accountLink, type LinkData, type LinkPurpose } from "../../db/schema";
@@ -50,18 +50,7 @@ export async function issueLink(
 ): Promise<IssuedLink> {
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + LINK_LIFETIME_SEC[link.purpose] * 1000);
-  if (ONE_AT_A_TIME.has(link.purpose)) {
-    await db
-      .update(accountLink)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(accountLink.userId, link.userId),
-          eq(accountLink.purpose, link.purpose),
-          isNull(accountLink.usedAt),
-        ),
-      );
-  }
+  if (ONE_AT_A_TIME.has(link.purpose)) await cancelLinks(db, link.userId, [link.purpose], now);
   await db.insert(accountLink).values({
     tokenHash: hashLinkToken(token),
     purpose: link.purpose,
@@ -95,13 +84,13 @@ export async function consumeLink(
   now = new Date(),
 ): Promise<LinkResult> {
   if (!LINK_TOKEN_PATTERN.test(token)) return { ok: false, problem: "invalid" };
-  const tokenHash = hashLinkToken(token);
+
   const [used] = await db
     .update(accountLink)
     .set({ usedAt: now })
     .where(
       and(
-        eq(accountLink.tokenHash, tokenHash),
+        eq(accountLink.tokenHash, hashLinkToken(token)),
         eq(accountLink.purpose, purpose),
         isNull(accountLink.usedAt),
         gt(accountLink.expiresAt, now),
@@ -109,7 +98,9 @@ export async function consumeLink(
     )
     .returning();
   if (used) return { ok: true, link: opened(used) };
-  return { ok: false, problem: await whyNot(db, tokenHash, purpose, now) };
+  const peek = await readLink(db, token, purpose, now);
+  // Live a moment ago yet not updated: a parallel use took it first.
+  return { ok: false, problem: peek.ok ? "used" : peek.problem };
 }
 
 /** What a link would act on, without using it (a page shows it before the user confirms). */
@@ -124,10 +115,19 @@ export async function readLink(
     .select()
     .from(accountLink)
     .where(and(eq(accountLink.tokenHash, hashLinkToken(token)), eq(accountLink.purpose, purpose)));
-  if (!row) return { ok: false, problem: "invalid" };
-  if (row.usedAt) return { ok: false, problem: "used" };
-  if (row.expiresAt.getTime() <= now.getTime()) return { ok: false, problem: "expired" };
+  const problem = problemOf(row, now);
+  if (problem !== null || !row) return { ok: false, problem: problem ?? "invalid" };
   return { ok: true, link: opened(row) };
+}
+
+/** Why a link's row does not work at `now`, or null when it does. */
+function problemOf(
+  row: { usedAt: Date | null; expiresAt: Date } | undefined,
+  now: Date,
+): LinkProblem | null {
+  if (!row) return "invalid";
+  if (row.usedAt) return "used";
+  return row.expiresAt.getTime() <= now.getTime() ? "expired" : null;
 }
 
 /** Marks every unused link of the user with these purposes used (an undo cancels pending changes). */
@@ -137,18 +137,17 @@ export async function cancelLinks(
   purposes: readonly LinkPurpose[],
   now = new Date(),
 ): Promise<void> {
-  for (const purpose of purposes) {
-    await db
-      .update(accountLink)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(accountLink.userId, userId),
-          eq(accountLink.purpose, purpose),
-          isNull(accountLink.usedAt),
-        ),
-      );
-  }
+  if (purposes.length === 0) return;
+  await db
+    .update(accountLink)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(accountLink.userId, userId),
+        inArray(accountLink.purpose, [...purposes]),
+        isNull(accountLink.usedAt),
+      ),
+    );
 }
 
 /** The unused, unexpired link of this purpose the user was sent last, if any. */
@@ -187,21 +186,6 @@ export async function pruneLinks(db: Database, batchSize: number, now = new Date
     or(lte(accountLink.expiresAt, now), lte(accountLink.usedAt, dayAgo)) ?? sql`false`,
     batchSize,
   );
-}
-
-async function whyNot(
-  db: Database,
-  tokenHash: string,
-  purpose: LinkPurpose,
-  now: Date,
-): Promise<LinkProblem> {
-  const [row] = await db
-    .select({ usedAt: accountLink.usedAt, expiresAt: accountLink.expiresAt })
-    .from(accountLink)
-    .where(and(eq(accountLink.tokenHash, tokenHash), eq(accountLink.purpose, purpose)));
-  if (!row) return "invalid";
-  if (row.usedAt) return "used";
-  return row.expiresAt.getTime() <= now.getTime() ? "expired" : "used";
 }
 
 function opened(row: typeof accountLink.$inferSelect): OpenedLink {
