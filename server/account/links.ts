@@ -66,6 +66,7 @@ export interface OpenedLink {
   userId: string;
   data: LinkData;
   expiresAt: Date;
+  createdAt: Date;
 }
 
 /** Why a link does not work: never sent (or forged), past its lifetime, or used (or replaced). */
@@ -130,12 +131,16 @@ function problemOf(
   return row.expiresAt.getTime() <= now.getTime() ? "expired" : null;
 }
 
-/** Marks every unused link of the user with these purposes used (an undo cancels pending changes). */
+/**
+ * Marks every unused link of the user with these purposes used (an undo cancels pending changes);
+ * with `createdAfter`, only the links sent after that moment.
+ */
 export async function cancelLinks(
   db: Database,
   userId: string,
   purposes: readonly LinkPurpose[],
   now = new Date(),
+  createdAfter?: Date,
 ): Promise<void> {
   if (purposes.length === 0) return;
   await db
@@ -146,6 +151,7 @@ export async function cancelLinks(
         eq(accountLink.userId, userId),
         inArray(accountLink.purpose, [...purposes]),
         isNull(accountLink.usedAt),
+        createdAfter ? gt(accountLink.createdAt, createdAfter) : undefined,
       ),
     );
 }
@@ -189,5 +195,5 @@ export async function pruneLinks(db: Database, batchSize: number, now = new Date
 }
 
 function opened(row: typeof accountLink.$inferSelect): OpenedLink {
-  return { userId: row.userId, data: row.data, expiresAt: row.expiresAt };
+  return { userId: row.userId, data: row.data, expiresAt: row.expiresAt, createdAt: row.createdAt };
 }

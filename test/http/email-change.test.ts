@@ -195,6 +195,26 @@ describe.each(databaseKinds)("email change on %s", (kind) => {
     expect(await dataOf(await signedIn.query("account.pendingEmailChange"))).toBeNull();
   });
 
+  it("the intruder's own later undo link does not void the owner's earlier one: the owner still takes the address back", async () => {
+    const { credentials, laptop } = await signedUp();
+    const intruder = newCredentials("intruder").email;
+    const intruderAgain = newCredentials("intruder-again").email;
+    // With a stolen session, the intruder moves the account to their address (the owner gets an
+    // undo link), then once more, so that their own address gets the second change's undo link.
+    const undoByOwner = await changeAndConfirm(laptop, credentials.email, intruder);
+    const undoByIntruder = await changeAndConfirm(laptop, intruder, intruderAgain);
+
+    expect(
+      await dataOf(await stranger().mutate("links.undoEmailChange", { token: undoByIntruder })),
+    ).toMatchObject({ email: intruder });
+
+    expect(
+      await dataOf(await stranger().mutate("links.undoEmailChange", { token: undoByOwner })),
+    ).toMatchObject({ email: credentials.email });
+    expect(await signInStatus(credentials.email, credentials.password)).toBe(200);
+    expect(await signInStatus(intruder, credentials.password)).toBe(401);
+  });
+
   it("an address another account took before the link was opened is refused with 409 EMAIL_TAKEN, and nothing changes", async () => {
     const { credentials, laptop } = await signedUp();
     const contested = newCredentials("contested");
