@@ -4,7 +4,9 @@
  * many addresses. Counted before anything is looked up, so the answers are the same whether or
  * not the address has an account.
  */
+import { isIPv6 } from "node:net";
 import type { RateLimitPolicy } from "../env";
+import { networkPrefix } from "../sessions/authenticate/binding";
 import { type AttemptDecision, type CounterWindow, consumeAttempt } from "./attempt-limit";
 import type { AccountMailContext } from "./mail-context";
 
@@ -39,6 +41,14 @@ function quota(policy: RateLimitPolicy, limit: { max: number; windowSec: number 
   return { ...policy, accountMax: limit.max, accountWindowSec: limit.windowSec };
 }
 
+/**
+ * What the per-IP limit counts: an IPv4 address, or an IPv6 address's /64 (one subscriber's
+ * network holds 2^64 addresses; Better Auth's own limiter counts /64 too).
+ */
+export function rateLimitedClient(clientIp: string): string {
+  return isIPv6(clientIp) ? (networkPrefix(clientIp) ?? clientIp) : clientIp;
+}
+
 /** Counts a request for a link to `email` from `clientIp`; the first limit hit refuses it. */
 export async function consumeLinkRequest(
   ctx: Pick<AccountMailContext, "db" | "config">,
@@ -49,7 +59,11 @@ export async function consumeLinkRequest(
   const { rateLimit } = ctx.config;
   if (clientIp) {
     const perIp = quota(rateLimit, { max: rateLimit.ipMax, windowSec: rateLimit.ipWindowSec });
-    const byIp = await consumeAttempt(ctx.db, perIp, `${ipKey(purpose)}${clientIp}`);
+    const byIp = await consumeAttempt(
+      ctx.db,
+      perIp,
+      `${ipKey(purpose)}${rateLimitedClient(clientIp)}`,
+    );
     if (!byIp.allowed) return byIp;
   }
   return consumeAttempt(
