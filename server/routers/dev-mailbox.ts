@@ -13,7 +13,11 @@ import { publicProcedure, router } from "../trpc/init";
 export const devMailboxRouter = router({
   list: publicProcedure.query(async ({ ctx }) => {
     const { ipAddress } = requestOrigin(ctx.headers);
-    if (!ctx.config.mail.devMailbox || !isLoopback(ipAddress)) {
+    if (
+      !ctx.config.mail.devMailbox ||
+      !isLoopback(ipAddress) ||
+      relayedFromElsewhere(ctx.headers)
+    ) {
       throw new TRPCError({ code: "NOT_FOUND", message: "There is no development mailbox here" });
     }
     return listKeptMail(ctx.db, 50);
@@ -24,4 +28,17 @@ function isLoopback(address: string | null | undefined): boolean {
   if (!address) return false;
   const ip = address.replace(/^::ffff:/, "");
   return ip === "::1" || /^127\./.test(ip);
+}
+
+/**
+ * A proxy on this machine (Caddy, ngrok, cloudflared) connects from loopback whatever client it
+ * relays, and without TRUSTED_PROXIES its X-Forwarded-For is not believed for the client IP: a
+ * forwarded address that is not loopback says the request came from elsewhere all the same.
+ */
+function relayedFromElsewhere(headers: Headers): boolean {
+  const forwarded = [headers.get("x-forwarded-for"), headers.get("x-real-ip")]
+    .filter((value): value is string => value !== null)
+    .flatMap((value) => value.split(","))
+    .map((hop) => hop.trim());
+  return forwarded.some((hop) => !isLoopback(hop));
 }

@@ -72,6 +72,22 @@ describe.each(databaseKinds)("the development mailbox on %s", (kind) => {
     });
   });
 
+  it("does not answer a request a proxy on this machine relayed from elsewhere (no TRUSTED_PROXIES)", async () => {
+    // Caddy, ngrok or cloudflared on the same host: the socket is loopback, the client is not.
+    const reader = new HttpClient(development.baseUrl);
+    for (const relayed of [
+      { "x-forwarded-for": "203.0.113.9" },
+      { "x-forwarded-for": "127.0.0.1, 203.0.113.9" },
+      { "x-real-ip": "2001:db8::9" },
+    ]) {
+      reader.defaultHeaders = relayed;
+      await expectTrpcFailure(await reader.query("devMailbox.list"), 404, "NOT_FOUND", null);
+    }
+    // A proxy relaying this machine's own browser (Vite's, in `npm run dev`) is still local.
+    reader.defaultHeaders = { "x-forwarded-for": "::1" };
+    expect((await reader.query("devMailbox.list")).status).toBe(200);
+  });
+
   it("does not exist with an SMTP server, nor in production, and the SPA is told", async () => {
     for (const instance of [withSmtp, production]) {
       const client = new HttpClient(instance.baseUrl);
