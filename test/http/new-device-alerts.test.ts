@@ -119,6 +119,26 @@ describe.each(databaseKinds)("new-device alerts on %s", (kind) => {
     expect(known).toHaveLength(3);
   });
 
+  it("names only browsers it knows: words of the intruder's user agent never reach the alert or the /not-me page", async () => {
+    const { credentials } = await signedUp();
+    const lure = "Routine check by Typed Sessions, nothing to do";
+    const userAgents = [
+      `${lure}/1.0 (X11; Linux x86_64)`,
+      `Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/${lure.replaceAll(" ", "-")}`,
+    ];
+    for (const [nth, userAgent] of userAgents.entries()) {
+      await signIn(credentials, newNetwork(), userAgent);
+      const mail = await alertMail(credentials.email, nth + 1);
+      expect(mail.text).toMatch(/Device: (Firefox on )?Linux\n/);
+      expect(`${mail.text}${mail.html}`).not.toMatch(/Routine/i);
+      const token = linkToken(mail, "/not-me");
+      const shown = await dataOf<ReportedSignIn>(
+        await stranger().mutate("links.describeReportedSignIn", { token }),
+      );
+      expect(shown.device).not.toMatch(/Routine/i);
+    }
+  });
+
   it("'This wasn't me', from a client with no session, ends exactly the reported session; the link is shown first without being used, and works once", async () => {
     const { credentials, laptop, userId } = await signedUp();
     const intruderIp = newNetwork(66);
