@@ -30,7 +30,11 @@ async function takenByOther(db: Database, userId: string, email: string): Promis
   return Boolean(other);
 }
 
-/** Sets the address, unless another account has it (the unique index decides races). */
+/**
+ * Sets the address, unless another account has it (the unique index decides races). A reset
+ * link sent to the address the account leaves is cancelled: whoever holds that mailbox now (a
+ * former employer, an intruder) must not set the password of an account that moved away.
+ */
 async function setEmail(
   db: Database,
   userId: string,
@@ -43,11 +47,13 @@ async function setEmail(
       .set({ email, emailVerified: verified, updatedAt: new Date() })
       .where(eq(user.id, userId))
       .returning({ id: user.id });
-    return row ? "changed" : "gone";
+    if (!row) return "gone";
   } catch (error) {
     if (isUniqueViolation(error)) return "taken";
     throw error;
   }
+  await cancelLinks(db, userId, ["reset_password"]);
+  return "changed";
 }
 
 /** Asks to change the address: a confirmation link to the new one (or, verification off, at once). */

@@ -215,6 +215,31 @@ describe.each(databaseKinds)("email change on %s", (kind) => {
     expect(await signInStatus(intruder, credentials.password)).toBe(401);
   });
 
+  it("a reset link sent to the old address stops working once the new address is confirmed", async () => {
+    const { credentials, laptop } = await signedUp();
+    // The old mailbox is someone else's now (a lost job, a breach): its holder asked for a reset
+    // link just before the owner moved the account away.
+    await dataOf(
+      await stranger().mutate("links.requestPasswordReset", { email: credentials.email }),
+    );
+    const resetAtOld = linkToken(
+      await nthMail(inbox, credentials.email, /Reset/),
+      "/reset-password",
+    );
+    await changeAndConfirm(laptop, credentials.email, newCredentials("moved-away").email);
+
+    await expectTrpcFailure(
+      await stranger().mutate("links.resetPassword", {
+        token: resetAtOld,
+        newPassword: "the old mailbox's password",
+      }),
+      400,
+      "BAD_REQUEST",
+      ErrorReason.LINK_USED,
+    );
+    expect((await laptop.query("session.current")).status).toBe(200);
+  });
+
   it("an address another account took before the link was opened is refused with 409 EMAIL_TAKEN, and nothing changes", async () => {
     const { credentials, laptop } = await signedUp();
     const contested = newCredentials("contested");
