@@ -75,11 +75,12 @@ describe.each(databaseKinds)("the development mailbox on %s", (kind) => {
   it("does not answer a request a proxy on this machine relayed from elsewhere (no TRUSTED_PROXIES)", async () => {
     // Caddy, ngrok or cloudflared on the same host: the socket is loopback, the client is not.
     const reader = new HttpClient(development.baseUrl);
-    for (const relayed of [
+    const relayedHeaders: Record<string, string>[] = [
       { "x-forwarded-for": "203.0.113.9" },
       { "x-forwarded-for": "127.0.0.1, 203.0.113.9" },
       { "x-real-ip": "2001:db8::9" },
-    ]) {
+    ];
+    for (const relayed of relayedHeaders) {
       reader.defaultHeaders = relayed;
       await expectTrpcFailure(await reader.query("devMailbox.list"), 404, "NOT_FOUND", null);
     }
