@@ -35,8 +35,15 @@ export interface DeliveryOptions {
   log: DeliveryLog;
   /** How often due mails are looked for (retries, other instances' mails). Default 5 s. */
   pollMs?: number;
-  /** How long a claimed mail is this worker's. Longer than a send can take. Default 120 s. */
+  /** How long a claimed mail is this worker's. Default 120 s. */
   leaseSec?: number;
+  /**
+   * A send still unanswered after this is a failed attempt (retried on the backoff), so no send
+   * outlives its lease: nodemailer's timeouts are idle ones, and a server that drips a byte every
+   * few seconds would otherwise hold the mail until another instance takes it and sends it too.
+   * Default: half the lease.
+   */
+  sendTimeoutMs?: number;
   /** Mails per claim. Default 10. */
   batchSize?: number;
 }
@@ -55,13 +62,17 @@ export function startMailDelivery(options: DeliveryOptions): MailDelivery {
   const pollMs = options.pollMs ?? 5000;
   const leaseSec = options.leaseSec ?? 120;
   const batchSize = options.batchSize ?? 10;
+  const sendTimeoutMs = options.sendTimeoutMs ?? (leaseSec * 1000) / 2;
+  if (sendTimeoutMs >= leaseSec * 1000) {
+    throw new RangeError("sendTimeoutMs must be shorter than the lease");
+  }
   let stopped = false;
   let running: Promise<void> | null = null;
   let again = false;
 
   async function deliver(mail: QueuedMail): Promise<void> {
     try {
-      await send(mail);
+      await withDeadline(send(mail), sendTimeoutMs);
       await markSent(db, mail.id, new Date());
       log.info({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts }, "Mail sent");
     } catch (error) {
@@ -124,4 +135,20 @@ export function startMailDelivery(options: DeliveryOptions): MailDelivery {
       await running;
     },
   };
+}
+
+/** `work`, or a rejection once `ms` have passed without it settling. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`No answer from the SMTP server within ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

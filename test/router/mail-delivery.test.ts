@@ -239,6 +239,40 @@ describe.each(databaseKinds)("mail delivery on %s", (kind) => {
     expect((await rowOf(id)).attempts).toBe(MAX_DELIVERY_ATTEMPTS);
   });
 
+  it("a send that never finishes is a failed attempt at its deadline, well inside the lease, and retried", async () => {
+    const { mail } = resetMail();
+    const id = await enqueueMail(database.db, mail, { keep: false });
+    const log = capturingLog();
+    // An SMTP server that keeps the connection alive without ever answering the data.
+    const delivery = startMailDelivery({
+      db: database.db,
+      send: () => new Promise<void>(() => {}),
+      log,
+      pollMs: 60_000,
+      leaseSec: 120,
+      sendTimeoutMs: 200,
+    });
+    running.push({ delivery, smtp: { send: async () => {}, close: () => {} } });
+    const started = Date.now();
+    await delivery.runOnce();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const [row] = await database.db.select().from(mailOutbox).where(eq(mailOutbox.id, id));
+    expect(row?.status).toBe("pending");
+    expect(row?.attempts).toBe(1);
+    expect(row?.leasedUntil).toBeNull();
+    expect(row?.lastError).toMatch(/No answer from the SMTP server within 200 ms/);
+    expect(log.lines.map((line) => line.level)).toEqual(["warn"]);
+    expect(() =>
+      startMailDelivery({
+        db: database.db,
+        send: async () => {},
+        log,
+        leaseSec: 1,
+        sendTimeoutMs: 1000,
+      }),
+    ).toThrow(RangeError);
+  });
+
   it("a mail claimed by a worker that died goes to another worker when its lease ends, not before", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T0);
