@@ -1,6 +1,7 @@
 /** The per-account attempt limit (../account/attempt-limit.ts) as procedures apply it. */
 import { ErrorReason } from "../../shared/errors";
 import {
+  type AttemptDecision,
   clearAttempts,
   consumeAttempt,
   passwordCheckKey,
@@ -17,7 +18,11 @@ export async function consumeAttemptOrRefuse(
   ctx: Pick<Context, "db" | "config" | "resHeaders">,
   key: string,
 ): Promise<void> {
-  const decision = await consumeAttempt(ctx.db, ctx.config.rateLimit, key);
+  refuseOverLimit(ctx, await consumeAttempt(ctx.db, ctx.config.rateLimit, key));
+}
+
+/** A limit's refusal: 429 TOO_MANY_REQUESTS + RATE_LIMITED with a `Retry-After` header. */
+export function refuseOverLimit(ctx: Pick<Context, "resHeaders">, decision: AttemptDecision) {
   if (decision.allowed) return;
   ctx.resHeaders.set("retry-after", String(decision.retryAfterSec));
   throw new ReasonedError(

@@ -7,8 +7,6 @@
 import { TRPCError } from "@trpc/server";
 import { EMAIL_TAKEN_MESSAGE, ErrorReason } from "../../shared/errors";
 import { linkInput, resetPasswordInput, sendLinkInput } from "../../shared/schemas";
-import type { AttemptDecision } from "../account/attempt-limit";
-import { tooManyAttemptsMessage } from "../account/attempt-limit";
 import { confirmEmailChange, undoEmailChange } from "../account/email-change";
 import { requestVerificationLink, verifyEmail } from "../account/email-verification";
 import { type LinkProblem, readLink } from "../account/links";
@@ -18,40 +16,33 @@ import { requestOrigin } from "../sessions/lifecycle/request-origin";
 import type { Context } from "../trpc/context";
 import { ReasonedError } from "../trpc/errors";
 import { publicProcedure, router } from "../trpc/init";
+import { refuseOverLimit } from "./attempt-limits";
 
-const LINK_REFUSALS: Record<LinkProblem | "taken", ReasonedError> = {
-  invalid: new ReasonedError(
-    "BAD_REQUEST",
-    ErrorReason.LINK_INVALID,
-    "This link is not valid. Check that you opened the whole link from the latest mail.",
-  ),
-  expired: new ReasonedError(
-    "BAD_REQUEST",
-    ErrorReason.LINK_EXPIRED,
-    "This link has expired. Ask for a new one.",
-  ),
-  used: new ReasonedError(
-    "BAD_REQUEST",
-    ErrorReason.LINK_USED,
-    "This link was already used, or a newer mail replaced it.",
-  ),
-  taken: new ReasonedError("CONFLICT", ErrorReason.EMAIL_TAKEN, EMAIL_TAKEN_MESSAGE),
+type Refusal = Pick<ReasonedError, "code" | "reason" | "message">;
+
+const LINK_REFUSALS: Record<LinkProblem | "taken", Refusal> = {
+  invalid: {
+    code: "BAD_REQUEST",
+    reason: ErrorReason.LINK_INVALID,
+    message: "This link is not valid. Check that you opened the whole link from the latest mail.",
+  },
+  expired: {
+    code: "BAD_REQUEST",
+    reason: ErrorReason.LINK_EXPIRED,
+    message: "This link has expired. Ask for a new one.",
+  },
+  used: {
+    code: "BAD_REQUEST",
+    reason: ErrorReason.LINK_USED,
+    message: "This link was already used, or a newer mail replaced it.",
+  },
+  taken: { code: "CONFLICT", reason: ErrorReason.EMAIL_TAKEN, message: EMAIL_TAKEN_MESSAGE },
 };
 
-/** The refusal for a link that does not work (a fresh error each time: tRPC may annotate it). */
+/** The refusal for a link that does not work. */
 function refuseLink(problem: LinkProblem | "taken"): never {
   const { code, reason, message } = LINK_REFUSALS[problem];
   throw new ReasonedError(code, reason, message);
-}
-
-function refuseOverLimit(ctx: Pick<Context, "resHeaders">, decision: AttemptDecision): void {
-  if (decision.allowed) return;
-  ctx.resHeaders.set("retry-after", String(decision.retryAfterSec));
-  throw new ReasonedError(
-    "TOO_MANY_REQUESTS",
-    ErrorReason.RATE_LIMITED,
-    tooManyAttemptsMessage(decision.retryAfterSec),
-  );
 }
 
 /** PASSWORD_RESET=off: neither asking for a reset link nor using one exists. */
