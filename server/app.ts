@@ -170,32 +170,26 @@ export async function startApp(
  */
 function startMail(database: DatabaseHandle, config: Config, log: AppLog) {
   const { smtpUrl, from } = config.mail;
-  if (smtpUrl === null) {
-    log.info(
-      `Mail: no SMTP_URL, mail is kept in the database; read it at ${config.http.baseUrl}/dev/mailbox`,
-    );
-    const mailer = createMailer(
-      database.db,
-      { mail: config.mail, baseUrl: config.http.baseUrl },
-      null,
-    );
-    return { mailer, delivery: null, stop: async () => {} };
-  }
-  const smtp = createSmtpSender(smtpUrl, from);
-  const delivery = startMailDelivery({ db: database.db, send: smtp.send, log });
+  const smtp = smtpUrl === null ? null : createSmtpSender(smtpUrl, from);
+  const delivery = smtp && startMailDelivery({ db: database.db, send: smtp.send, log });
   const mailer = createMailer(
     database.db,
     { mail: config.mail, baseUrl: config.http.baseUrl },
     delivery,
   );
-  // Mail queued while no instance was running goes out now.
-  delivery.kick();
+  if (delivery) {
+    // Mail queued while no instance was running goes out now.
+    delivery.kick();
+  } else {
+    log.info(
+      `Mail: no SMTP_URL, mail is kept in the database; read it at ${config.http.baseUrl}/dev/mailbox`,
+    );
+  }
   return {
     mailer,
-    delivery,
     async stop() {
-      await delivery.stop();
-      smtp.close();
+      await delivery?.stop();
+      smtp?.close();
     },
   };
 }
