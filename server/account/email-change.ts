@@ -142,15 +142,10 @@ export async function undoEmailChange(
   if (outcome === "taken") return { ok: false, problem: "taken" };
   if (outcome === "gone") return { ok: false, problem: "invalid" };
   // Every link still open was sent to an address the account had at some point of the undone
-  // change, maybe the intruder's: a reset link (a new password), a pending change or
-  // verification, a later change's undo (which would take the account back).
+  // change, maybe the intruder's: a pending change or verification, a later change's undo (which
+  // would take the account back). Reset links went with the address change (setEmail).
   const now = new Date();
-  await cancelLinks(
-    ctx.db,
-    userId,
-    ["confirm_email_change", "verify_email", "reset_password"],
-    now,
-  );
+  await cancelLinks(ctx.db, userId, ["confirm_email_change", "verify_email"], now);
   // An earlier change's undo stays: it went to an address the account had before this one, and
   // an intruder who made two changes must not void the owner's undo with the one they received.
   await cancelLinks(ctx.db, userId, ["undo_email_change"], now, opened.link.createdAt);
