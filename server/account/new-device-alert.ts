@@ -6,7 +6,7 @@
  * sign-up, or its first sign-in after this feature arrived) is learned without an alert, and at
  * most ALERTS_PER_ACCOUNT go out an hour.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { knownDevice } from "../../db/schema";
 import { linkUrl, newDeviceAlertMail } from "../mail/messages";
 import { browserFamily, networkPrefix } from "../sessions/authenticate/binding";
@@ -32,11 +32,8 @@ export function deviceKey(signIn: Pick<SignIn, "ipAddress" | "userAgent">): stri
 /** Whether this sign-in is from a device the account has not used; the device is learned either way. */
 async function learnDevice(ctx: AccountMailContext, signIn: SignIn): Promise<boolean> {
   const key = deviceKey(signIn);
-  const [known] = await ctx.db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(knownDevice)
-    .where(eq(knownDevice.userId, signIn.userId));
-  const inserted = await ctx.db
+  // One statement on the usual path (a known device): the upsert says whether it inserted.
+  const [row] = await ctx.db
     .insert(knownDevice)
     .values({
       userId: signIn.userId,
@@ -44,17 +41,19 @@ async function learnDevice(ctx: AccountMailContext, signIn: SignIn): Promise<boo
       firstSeenAt: signIn.at,
       lastSeenAt: signIn.at,
     })
-    .onConflictDoNothing()
-    .returning({ key: knownDevice.deviceKey });
-  if (inserted.length === 0) {
-    await ctx.db
-      .update(knownDevice)
-      .set({ lastSeenAt: signIn.at })
-      .where(and(eq(knownDevice.userId, signIn.userId), eq(knownDevice.deviceKey, key)));
-    return false;
-  }
+    .onConflictDoUpdate({
+      target: [knownDevice.userId, knownDevice.deviceKey],
+      set: { lastSeenAt: signIn.at },
+    })
+    .returning({ inserted: sql<boolean>`(xmax = 0)` });
+  if (!row?.inserted) return false;
   // The account's first device is where it began, not a stranger.
-  return (known?.count ?? 0) > 0;
+  const [other] = await ctx.db
+    .select({ key: knownDevice.deviceKey })
+    .from(knownDevice)
+    .where(and(eq(knownDevice.userId, signIn.userId), ne(knownDevice.deviceKey, key)))
+    .limit(1);
+  return other !== undefined;
 }
 
 /** "Firefox 132 on Linux" and "203.0.113.7 (network 203.0.113.0/24)", as mails name them. */
