@@ -5,7 +5,7 @@
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { accountLink } from "../../db/schema";
+import { accountLink, type LinkData } from "../../db/schema";
 import { EndReason } from "../../shared/session-events";
 import type { Actor } from "../sessions/lifecycle/session-store";
 import { consumeLink, type LinkProblem, readLink } from "./links";
@@ -27,8 +27,12 @@ export async function describeReportedSignIn(
 ): Promise<DescribeOutcome> {
   const opened = await readLink(ctx.db, token, "end_session");
   if (!opened.ok) return opened;
-  const { device = "", network = "", at = "" } = opened.link.data;
-  return { ok: true, signIn: { device, network, at } };
+  return { ok: true, signIn: reportedSignIn(opened.link.data) };
+}
+
+/** The sign-in as the alert described it (kept in the link). */
+function reportedSignIn({ device = "", network = "", at = "" }: LinkData): ReportedSignIn {
+  return { device, network, at };
 }
 
 export type EndReportedOutcome =
@@ -51,8 +55,7 @@ export async function endReportedSession(
     ipAddress: actor.ipAddress,
     userAgent: actor.userAgent,
   });
-  const { device = "", network = "", at = "" } = data;
-  return { ok: true, ended, signIn: { device, network, at } };
+  return { ok: true, ended, signIn: reportedSignIn(data) };
 }
 
 /**
